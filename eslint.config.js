@@ -1,0 +1,24 @@
+// Lint: the recommended JS and typescript-eslint rules, with a few habits of STYLE.md.
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/**", "node_modules/**", "bench/results/**", "test/artifacts/**", "coverage/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "no-console": ["error", { allow: [] }],
+    },
+  },
+  {
+    files: ["src/cli/**", "bin/**", "bench/**", "test/**", "scripts/**"],
+    rules: { "no-console": "off" },
+  },
+  {
+    files: ["bin/**/*.js", "*.config.js"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
+);
