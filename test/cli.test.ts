@@ -29,7 +29,7 @@ describe("bin/maekin.js (needs `npm run build`; npm test builds first)", () => {
     expect(await maekin("--version")).toMatchObject({ code: 0, stdout: `${pkg.version}\n` });
   });
 
-  it.each(["init", "validate"])("%s --help shows its usage and exits 0", async (verb) => {
+  it.each(["init", "validate", "render"])("%s --help shows its usage and exits 0", async (verb) => {
     const { code, stdout } = await maekin(verb, "--help");
     expect(code).toBe(0);
     expect(stdout).toMatch(new RegExp(`^Usage: maekin ${verb}`));
@@ -84,5 +84,25 @@ describe("bin/maekin.js (needs `npm run build`; npm test builds first)", () => {
   it("--json prints machine-readable results", async () => {
     const { stdout } = await maekin("validate", "-c", EXAMPLE, "--json");
     expect(JSON.parse(stdout)).toMatchObject({ valid: true, nodes: 3, profiles: 2 });
+  });
+
+  it("render writes a preseed for node01/node02 and a kickstart for node03", async () => {
+    const out = join(dir, "rendered");
+    const { code, stdout } = await maekin("render", "-c", EXAMPLE, "-o", out);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/node01: preseed\.cfg, late\.sh, boot\.ipxe, grub\.cfg/);
+    expect(stdout).toMatch(/node03: ks\.cfg, boot\.ipxe, grub\.cfg/);
+    expect(await readFile(join(out, "node02", "preseed.cfg"), "utf8")).toMatch(/^d-i netcfg\/get_hostname string node02$/m);
+    expect(await readFile(join(out, "node03", "ks.cfg"), "utf8")).toMatch(/^%packages/m);
+  });
+
+  it("render --stdout prints one answer file; an unknown node exits 1 and lists the known ones", async () => {
+    const one = await maekin("render", "-c", EXAMPLE, "--node", "node03", "--stdout", "--token", "t0k");
+    expect(one.code).toBe(0);
+    expect(one.stdout).toMatch(/inst\.ks|^text$/m);
+    expect(one.stdout).toMatch(/Bearer t0k/);
+    const unknown = await maekin("render", "-c", EXAMPLE, "--node", "node09", "-o", join(dir, "x"));
+    expect(unknown).toMatchObject({ code: 1, stderr: expect.stringMatching(/no node named "node09"; known nodes: node01, node02, node03/) });
+    expect((await maekin("render", "-c", EXAMPLE)).code).toBe(2);
   });
 });

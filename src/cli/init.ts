@@ -11,8 +11,9 @@ export const initCommand: Command = {
   usage: `Usage: maekin init [--dir DIR] [--force]
 
 Writes DIR/maekin.yaml, a commented config for one master, two Debian nodes and one
-Rocky node that validates as written, its JSON schema for editors, and DIR/profiles/ with the stock install profiles
-(preseed and kickstart templates) to copy and edit.
+Rocky node that validates as written, its JSON schema for editors, and DIR/profiles/
+with the stock install templates (preseed, late.sh, kickstart) to edit; a profile uses
+an edited copy through its templates.answer / templates.late keys.
 
 Options:
   --dir DIR    where to write (default: the current directory)
@@ -27,8 +28,8 @@ Options:
     await mkdir(dir, { recursive: true });
     await writeFile(target, await readFile(join(packageRoot, "kickstart", "maekin.yaml"), "utf8"));
     await copyFile(join(packageRoot, "schema", "maekin.schema.json"), join(dir, "maekin.schema.json"));
-    const stock = join(packageRoot, "kickstart", "profiles");
-    const profiles = (await exists(stock)) ? await readdir(stock) : [];
+    const stock = join(packageRoot, "kickstart");
+    const profiles = (await readdir(stock)).filter((name) => name.endsWith(".hbs"));
     if (profiles.length > 0) await mkdir(join(dir, "profiles"), { recursive: true });
     for (const name of profiles) {
       const to = join(dir, "profiles", name);

@@ -4,11 +4,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, formatIssue } from "../config/index.js";
 import { packageRoot } from "../model/paths.js";
+import { RenderError } from "../render/index.js";
 import { parseCommandArgs, UsageError, UserError, type Command, type Io } from "./_command.js";
 import { initCommand } from "./init.js";
+import { renderCommand } from "./render.js";
 import { validateCommand } from "./validate.js";
 
-const commands: readonly Command[] = [initCommand, validateCommand];
+const commands: readonly Command[] = [initCommand, validateCommand, renderCommand];
 
 /** The package version from package.json. */
 export function version(): string {
@@ -76,7 +78,7 @@ function report(err: unknown, io: Io, debug: boolean): number {
   }
   if (err instanceof ConfigError) {
     for (const issue of err.issues) io.err(formatIssue(issue));
-  } else if (err instanceof UserError) {
+  } else if (err instanceof UserError || err instanceof RenderError) {
     io.err(`maekin: ${err.message}`);
   } else {
     io.err(`maekin: unexpected error: ${(err as Error)?.message ?? String(err)}${debug ? "" : " (run with --debug for details)"}`);

@@ -69,6 +69,10 @@ const profileSchema = z.strictObject({
   timezone: z.string().regex(/^[A-Za-z0-9_+/-]+$/, "must be a tz name like Etc/UTC or Europe/Berlin").default("Etc/UTC"),
   locale: z.string().regex(/^[a-z]{2,3}_[A-Z]{2}\.UTF-8$/, "must be a locale like en_US.UTF-8").default("en_US.UTF-8"),
   keyboard: z.string().regex(/^[a-z]{2,8}$/, "must be an X keymap name like us or de").default("us"),
+  templates: z.strictObject({
+    answer: z.string().min(1).optional().meta({ description: "preseed/kickstart template replacing the stock one (path relative to maekin.yaml)" }),
+    late: z.string().min(1).optional().meta({ description: "Debian only: late.sh template replacing the stock one" }),
+  }).default({}).meta({ description: "your own copies of the stock install templates (`maekin init` puts them in profiles/)" }),
 });
 
 const nodeSchema = z.strictObject({

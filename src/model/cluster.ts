@@ -27,6 +27,8 @@ export interface Node extends NodeConfig {
 /** The typed, frozen cloud description. */
 export interface Cluster {
   readonly config: Config;
+  /** The folder of maekin.yaml: relative paths in the config start here. */
+  readonly baseDir: string;
   readonly name: string;
   readonly domain: string;
   readonly masterAddress: string;
@@ -43,7 +45,7 @@ export function osFamily(os: ProfileConfig["os"]): OsFamily {
 }
 
 /** Builds the Cluster model from a validated config (references are known to resolve). */
-export function createCluster(config: Config): Cluster {
+export function createCluster(config: Config, options: { baseDir?: string } = {}): Cluster {
   const profiles = new Map<string, Profile>();
   for (const [name, profile] of Object.entries(config.profiles)) {
     profiles.set(name, deepFreeze({ ...profile, name, family: osFamily(profile.os) }));
@@ -55,6 +57,7 @@ export function createCluster(config: Config): Cluster {
   });
   return deepFreeze({
     config,
+    baseDir: options.baseDir ?? process.cwd(),
     name: config.cluster.name,
     domain: config.cluster.domain,
     masterAddress: config.master.address,

@@ -1,0 +1,88 @@
+#!/bin/sh
+# maekin: the end of edge1.dc1.example.org's Debian install. The preseed's late_command fetches this
+# from the master and runs it in the installer with the target's root as $1 (/target).
+set -eu
+T="${1:-/target}"
+
+# The provisioning NIC, found by the MAC maekin knows this node by.
+nic=""
+for dev in /sys/class/net/*; do
+  if [ "$(cat "$dev/address" 2>/dev/null)" = 'aa:bb:cc:00:00:01' ]; then nic="${dev##*/}"; fi
+done
+if [ -z "$nic" ]; then
+  echo "maekin: no interface has MAC aa:bb:cc:00:00:01" >&2
+  exit 1
+fi
+
+# Host name and domain
+echo 'edge1' > "$T/etc/hostname"
+cat > "$T/etc/hosts" <<'MAEKIN_EOF'
+127.0.0.1	localhost
+192.168.50.11	edge1.dc1.example.org edge1
+::1	localhost ip6-localhost ip6-loopback
+MAEKIN_EOF
+
+# The node's address lives on bridge virbr-up, which enslaves the provisioning NIC.
+cat > "$T/etc/network/interfaces" <<MAEKIN_EOF
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+
+auto $nic
+iface $nic inet manual
+
+auto virbr-up
+iface virbr-up inet static
+    address 192.168.50.11/24
+    gateway 192.168.50.1
+    bridge_ports $nic
+    bridge_stp off
+    bridge_fd 0
+    bridge_maxwait 0
+MAEKIN_EOF
+rm -f "$T/etc/resolv.conf"
+{
+  echo 'search dc1.example.org'
+  echo 'nameserver 192.168.50.1'
+  echo 'nameserver 192.168.50.3'
+} > "$T/etc/resolv.conf"
+
+# SSH keys for root
+mkdir -p "$T/root/.ssh"
+chmod 700 "$T/root/.ssh"
+: > "$T/root/.ssh/authorized_keys"
+chmod 600 "$T/root/.ssh/authorized_keys"
+
+# The maekin agent: the master URL and this node's token, readable by root only
+mkdir -p "$T/opt/maekin" "$T/etc/maekin"
+umask 077
+cat > "$T/etc/maekin/agent.env" <<'MAEKIN_EOF'
+MAEKIN_MASTER=http://192.168.50.2:80
+MAEKIN_TOKEN=token-of-edge1
+MAEKIN_NODE=edge1
+MAEKIN_BRIDGE=virbr-up
+MAEKIN_EOF
+umask 022
+cat > "$T/etc/systemd/system/maekin-agent.service" <<'MAEKIN_EOF'
+[Unit]
+Description=maekin node agent: registers with the master, then heartbeats
+Wants=network-online.target
+After=network-online.target libvirtd.service
+
+[Service]
+Type=simple
+EnvironmentFile=/etc/maekin/agent.env
+ExecStart=/usr/bin/node /opt/maekin/maekin-agent.js agent --master ${MAEKIN_MASTER} --token ${MAEKIN_TOKEN}
+Restart=always
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+MAEKIN_EOF
+
+# The agent itself, served by the master (Debian's nodejs runs it); without it the node
+# cannot join, so a failed download fails this script and the master hears install.failed.
+wget -q -O "$T/opt/maekin/maekin-agent.js" 'http://192.168.50.2:80/assets/agent/maekin-agent.js'
+chroot "$T" systemctl enable maekin-agent.service libvirtd.service
+
