@@ -117,6 +117,7 @@ describe.skipIf(why)(`DHCP interop with real clients${why ? ` (skipped: ${why})`
     const file = JSON.parse(await readFile(join(dir, "leases.json"), "utf8")) as { leases: { mac: string; ip: string }[] };
     expect(file.leases.map((l) => l.ip).sort()).toEqual(Object.values(IPS).filter((ip) => file.leases.some((l) => l.ip === ip)).sort());
     expect(file.leases.length).toBeGreaterThanOrEqual(4);
+    expect(server.output()).toContain('"msg":"dhcp: ack"');
   });
 });
 
