@@ -1,0 +1,149 @@
+// BOOTP/DHCPv4 message codec (RFC 951, RFC 2131, RFC 2132, RFC 3396). No sockets, no policy.
+import {
+  BOOTP_MIN_LENGTH, DEFAULT_MAX_MESSAGE_SIZE, FIXED_HEADER_LENGTH, IP_UDP_OVERHEAD, MAGIC_COOKIE, OPTIONS_OFFSET, Opt, Overload,
+} from "./_constants.js";
+import { DhcpError } from "./errors.js";
+import { bytesToIp, ipToBytes, parseTlv, serializeTlv, type DhcpOption } from "./_options.js";
+
+/** A decoded BOOTP/DHCP message; addresses are dotted quads, options an ordered raw list. */
+export interface DhcpPacket {
+  op: number;
+  htype: number;
+  hlen: number;
+  hops: number;
+  xid: number;
+  secs: number;
+  flags: number;
+  ciaddr: string;
+  yiaddr: string;
+  siaddr: string;
+  giaddr: string;
+  /** All 16 octets of chaddr as sent. */
+  chaddr: Buffer;
+  /** Server host name (empty when the field carried options, RFC 2132 section 9.3). */
+  sname: string;
+  /** Boot file name (empty when the field carried options). */
+  file: string;
+  options: DhcpOption[];
+}
+
+/** Why a datagram was not a usable DHCP message; the server counts these by code. */
+export interface DecodeError {
+  readonly code: "short" | "op" | "hlen" | "cookie" | "options";
+  readonly message: string;
+}
+
+/** Result of decodePacket: never an exception. */
+export type DecodeResult = { ok: true; packet: DhcpPacket } | { ok: false; error: DecodeError };
+
+const SNAME_OFFSET = 44;
+const FILE_OFFSET = 108;
+
+function cString(b: Buffer): string {
+  const nul = b.indexOf(0);
+  return b.subarray(0, nul < 0 ? b.length : nul).toString("latin1");
+}
+
+/** Decodes one UDP payload; returns an error value for anything malformed. */
+export function decodePacket(buf: Buffer): DecodeResult {
+  const fail = (code: DecodeError["code"], message: string): DecodeResult => ({ ok: false, error: { code, message } });
+  if (buf.length < OPTIONS_OFFSET) return fail("short", `${buf.length} octets, need at least ${OPTIONS_OFFSET}`);
+  const op = buf.readUInt8(0);
+  if (op !== 1 && op !== 2) return fail("op", `op ${op} is neither BOOTREQUEST nor BOOTREPLY`);
+  const hlen = buf.readUInt8(2);
+  if (hlen > 16) return fail("hlen", `hlen ${hlen} exceeds the 16-octet chaddr`);
+  if (buf.readUInt32BE(FIXED_HEADER_LENGTH) !== MAGIC_COOKIE) return fail("cookie", "no DHCP magic cookie (plain BOOTP is not served)");
+
+  const found = new Map<number, Buffer[]>();
+  const order: number[] = [];
+  const err = parseTlv(buf.subarray(OPTIONS_OFFSET), found, order);
+  if (err) return fail("options", err);
+  const sname = buf.subarray(SNAME_OFFSET, FILE_OFFSET);
+  const file = buf.subarray(FILE_OFFSET, FIXED_HEADER_LENGTH);
+  const overload = found.get(Opt.OVERLOAD)?.[0]?.[0] ?? 0;
+  // RFC 2131 section 4.1: 'file' is read before 'sname' when both are overloaded.
+  if (overload & Overload.FILE) {
+    const e = parseTlv(file, found, order);
+    if (e) return fail("options", `in file field: ${e}`);
+  }
+  if (overload & Overload.SNAME) {
+    const e = parseTlv(sname, found, order);
+    if (e) return fail("options", `in sname field: ${e}`);
+  }
+  const options = order.map((code) => ({ code, data: Buffer.concat(found.get(code) ?? []) }));
+  return {
+    ok: true,
+    packet: {
+      op, htype: buf.readUInt8(1), hlen, hops: buf.readUInt8(3), xid: buf.readUInt32BE(4), secs: buf.readUInt16BE(8),
+      flags: buf.readUInt16BE(10), ciaddr: bytesToIp(buf, 12), yiaddr: bytesToIp(buf, 16), siaddr: bytesToIp(buf, 20),
+      giaddr: bytesToIp(buf, 24), chaddr: Buffer.from(buf.subarray(28, 44)),
+      sname: overload & Overload.SNAME ? "" : cString(sname), file: overload & Overload.FILE ? "" : cString(file),
+      options: options.filter((o) => o.code !== Opt.OVERLOAD),
+    },
+  };
+}
+
+/** The client hardware address as lower-case colon form (hlen octets of chaddr). */
+export function macOf(p: Pick<DhcpPacket, "chaddr" | "hlen">): string {
+  return [...p.chaddr.subarray(0, Math.min(p.hlen, 16))].map((b) => b.toString(16).padStart(2, "0")).join(":");
+}
+
+/** Lower-case colon MAC to 16 octets of chaddr. */
+export function chaddrOf(mac: string): Buffer {
+  const out = Buffer.alloc(16);
+  Buffer.from(mac.replace(/[:-]/g, ""), "hex").copy(out);
+  return out;
+}
+
+/** Options for encodePacket. */
+export interface EncodeOptions {
+  /** RFC 2132 section 9.10 maximum message size (IP datagram octets); default 576. */
+  maxSize?: number;
+}
+
+function putField(buf: Buffer, offset: number, size: number, text: string): void {
+  const b = Buffer.from(text, "latin1");
+  if (b.length > size) throw new DhcpError("too-large", `"${text}" does not fit the ${size}-octet field; shorten it`);
+  b.copy(buf, offset);
+}
+
+/** Encodes a message; options that overflow go to 'file' then 'sname' (RFC 2132 overload) when those are empty. */
+export function encodePacket(p: DhcpPacket, opts: EncodeOptions = {}): Buffer {
+  const maxPayload = Math.max(opts.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE_SIZE) - IP_UDP_OVERHEAD;
+  const room = maxPayload - OPTIONS_OFFSET;
+  const chunks = p.options.filter((o) => o.code !== Opt.OVERLOAD).map((o) => serializeTlv([o]));
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const head = Buffer.alloc(FIXED_HEADER_LENGTH);
+  head.writeUInt8(p.op, 0); head.writeUInt8(p.htype, 1); head.writeUInt8(p.hlen, 2); head.writeUInt8(p.hops, 3);
+  head.writeUInt32BE(p.xid >>> 0, 4); head.writeUInt16BE(p.secs, 8); head.writeUInt16BE(p.flags, 10);
+  for (const [i, a] of [p.ciaddr, p.yiaddr, p.siaddr, p.giaddr].entries()) {
+    const b = ipToBytes(a);
+    if (!b) throw new DhcpError("bad-options", `address field ${i} is not an IPv4 address: ${a}`);
+    b.copy(head, 12 + i * 4);
+  }
+  p.chaddr.copy(head, 28, 0, 16);
+
+  let main: Buffer[] = chunks;
+  if (total + 1 > room) {
+    if (p.sname || p.file) throw new DhcpError("too-large", `options need ${total + 1} octets but only ${room} fit and sname/file are in use; drop options or raise option 57`);
+    // Overload: 3 octets for option 52 in the main area, then fill main, file, sname in turn.
+    const areas = [{ size: room - 4, parts: [] as Buffer[], used: 0 }, { size: 127, parts: [] as Buffer[], used: 0 }, { size: 63, parts: [] as Buffer[], used: 0 }];
+    for (const c of chunks) {
+      const area = areas.find((x) => x.used + c.length <= x.size);
+      if (!area) throw new DhcpError("too-large", `options need more than ${maxPayload} octets even with overload; drop options`);
+      area.parts.push(c); area.used += c.length;
+    }
+    const [m, f, s] = areas as [typeof areas[0], typeof areas[0], typeof areas[0]];
+    const overload = (f.used ? Overload.FILE : 0) | (s.used ? Overload.SNAME : 0);
+    main = [Buffer.from([Opt.OVERLOAD, 1, overload]), ...m.parts];
+    if (f.used) Buffer.concat([...f.parts, Buffer.from([Opt.END])]).copy(head, FILE_OFFSET);
+    if (s.used) Buffer.concat([...s.parts, Buffer.from([Opt.END])]).copy(head, SNAME_OFFSET);
+  } else {
+    putField(head, SNAME_OFFSET, 64, p.sname);
+    putField(head, FILE_OFFSET, 128, p.file);
+  }
+  const cookie = Buffer.alloc(4);
+  cookie.writeUInt32BE(MAGIC_COOKIE);
+  const body = Buffer.concat([head, cookie, ...main, Buffer.from([Opt.END])]);
+  return body.length >= BOOTP_MIN_LENGTH ? body : Buffer.concat([body, Buffer.alloc(BOOTP_MIN_LENGTH - body.length)]);
+}

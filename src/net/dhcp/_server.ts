@@ -1,0 +1,147 @@
+// The socket adapter: binds UDP sockets, feeds datagrams to the handler, sends its replies.
+//
+// Why two sockets per port: broadcasts (255.255.255.255) only reach a socket bound to 0.0.0.0,
+// but Linux refuses to send to 255.255.255.255 from such a socket without a default route
+// (ENETUNREACH). A second socket bound to serverAddress:port (SO_REUSEADDR) sends, and picks the
+// interface that owns serverAddress. node has no SO_BINDTODEVICE, so `interface` cannot restrict
+// the receiving socket; the handler filters by subnet instead.
+import { createSocket, type Socket } from "node:dgram";
+import { PXE_PORT, SERVER_PORT } from "./_constants.js";
+import { handleDatagram, type HandlerContext } from "./_handler.js";
+import { createLeaseFile, type LeaseStore } from "./_lease-file.js";
+import { encodePacket } from "./_packet.js";
+import { createLeasePool, intToIp, ipToInt, type LeasePool } from "./_pool.js";
+import { DEFAULT_PORTS } from "./_reply.js";
+import { DhcpError } from "./errors.js";
+import type { DhcpServer, DhcpServerOptions } from "./_types.js";
+
+function parseCidr(cidr: string): { base: number; mask: number; broadcast: number } {
+  const [addr, bitsText] = cidr.split("/");
+  const bits = Number(bitsText);
+  const n = ipToInt(addr ?? "");
+  if (Number.isNaN(n) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
+    throw new DhcpError("bad-options", `subnet "${cidr}" is not CIDR like 10.0.0.0/24`);
+  }
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  const base = (n & mask) >>> 0;
+  return { base, mask, broadcast: (base | (~mask >>> 0)) >>> 0 };
+}
+
+function bind(address: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket({ type: "udp4", reuseAddr: true });
+    s.once("error", (err) => {
+      s.close();
+      reject(new DhcpError("bind-failed", `cannot bind UDP ${address}:${port}: ${err.message}; is another DHCP server running, or are we not root?`, { cause: err }));
+    });
+    s.bind(port, address, () => {
+      s.removeAllListeners("error");
+      s.setBroadcast(true);
+      resolve(s);
+    });
+  });
+}
+
+/** Creates the DHCP server; nothing is bound until start(). */
+export function createDhcpServer(o: DhcpServerOptions): DhcpServer {
+  const net = parseCidr(o.subnet);
+  const counters: Record<string, number> = {};
+  const count = (key: string) => { counters[key] = (counters[key] ?? 0) + 1; };
+  const sockets: Socket[] = [];
+  const inflight = new Set<Promise<void>>();
+  let pool: LeasePool | undefined;
+  let store: LeaseStore | undefined;
+  let ctx: HandlerContext | undefined;
+
+  if (o.mode === "authoritative") {
+    if (!o.pool) throw new DhcpError("bad-options", "authoritative mode needs a pool {start, end}; add network.dhcp.pool");
+    const exclude = [o.serverAddress, ...(o.gateway ? [o.gateway] : [])];
+    pool = createLeasePool({
+      start: o.pool.start, end: o.pool.end, exclude, clock: o.clock,
+      ...(o.policy.isReserved ? { isReserved: (ip: string) => o.policy.isReserved?.(ip) ?? false } : {}),
+      ...(o.offerTtlMs ? { offerTtlMs: o.offerTtlMs } : {}),
+      ...(o.maxOffers ? { maxOffers: o.maxOffers } : {}),
+      ...(o.declineHoldMs ? { declineHoldMs: o.declineHoldMs } : {}),
+    });
+    const p = pool;
+    if (o.leaseFile) store = createLeaseFile(o.leaseFile, () => p.bound());
+  }
+
+  async function listen(port: number, via: "dhcp" | "proxy"): Promise<number> {
+    const rxAddress = o.bindAddress ?? "0.0.0.0";
+    const rx = await bind(rxAddress, port);
+    sockets.push(rx);
+    const bound = rx.address().port;
+    let tx = rx;
+    if (rxAddress !== o.serverAddress) {
+      tx = await bind(o.serverAddress, bound);
+      sockets.push(tx);
+    }
+    const onMessage = (msg: Buffer, rinfo: { address: string; port: number }) => {
+      if (!ctx) return;
+      const job = handleDatagram(ctx, msg, { address: rinfo.address, port: rinfo.port }, via)
+        .then((out) => {
+          if (!out) return;
+          const wire = encodePacket(out.packet, out.maxSize ? { maxSize: out.maxSize } : {});
+          tx.send(wire, out.to.port, out.to.address, (err) => {
+            if (err) { count("error.send"); o.logger.warn("dhcp: send failed", { to: out.to, err: err.message }); }
+          });
+        })
+        .catch((err: unknown) => {
+          // A bug or a policy failure must cost one packet, never the server.
+          count("error.handler");
+          o.logger.error("dhcp: request failed", { err: err instanceof Error ? err.message : String(err) });
+        })
+        .finally(() => inflight.delete(job));
+      inflight.add(job);
+    };
+    for (const s of new Set([rx, tx])) {
+      s.on("message", onMessage);
+      s.on("error", (err) => o.logger.error("dhcp: socket error", { err: err.message }));
+    }
+    return bound;
+  }
+
+  return {
+    async start() {
+      if (o.mode === "off") return {};
+      if (pool && store) pool.restore(await store.load());
+      ctx = {
+        mode: o.mode,
+        net: {
+          serverAddress: o.serverAddress, subnetMask: intToIp(net.mask), broadcast: intToIp(net.broadcast),
+          dns: o.dns ?? [], ...(o.gateway ? { gateway: o.gateway } : {}), ...(o.domain ? { domain: o.domain } : {}),
+        },
+        network: { base: net.base, mask: net.mask },
+        leaseSec: o.leaseTimeSec ?? 3600,
+        policy: o.policy,
+        logger: o.logger,
+        ports: {
+          client: o.clientPort ?? DEFAULT_PORTS.client, relay: o.relayPort ?? DEFAULT_PORTS.relay,
+          broadcast: o.broadcastAddress ?? DEFAULT_PORTS.broadcast,
+        },
+        count,
+        ...(pool ? { pool } : {}),
+        ...(store ? { store } : {}),
+      };
+      try {
+        const port = await listen(o.port ?? SERVER_PORT, "dhcp");
+        if (o.mode !== "proxy") return { port };
+        return { port, proxyPort: await listen(o.proxyPort ?? PXE_PORT, "proxy") };
+      } catch (err) {
+        await this.close();
+        throw err;
+      }
+    },
+    async close() {
+      ctx = undefined;
+      await Promise.allSettled([...inflight]);
+      await Promise.all(sockets.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    },
+    stats: () => ({ ...counters, ...(pool ? prefixed(pool.counts()) : {}) }),
+  };
+}
+
+function prefixed(c: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => [`pool.${k}`, v]));
+}
