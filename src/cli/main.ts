@@ -8,9 +8,11 @@ import { RenderError } from "../render/index.js";
 import { parseCommandArgs, UsageError, UserError, type Command, type Io } from "./_command.js";
 import { initCommand } from "./init.js";
 import { renderCommand } from "./render.js";
+import { serveCommand } from "./serve.js";
+import { doctorCommand } from "./doctor.js";
 import { validateCommand } from "./validate.js";
 
-const commands: readonly Command[] = [initCommand, validateCommand, renderCommand];
+const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand];
 
 /** The package version from package.json. */
 export function version(): string {

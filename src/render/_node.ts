@@ -46,3 +46,15 @@ export function renderNodeFiles(engine: Engine, cluster: Cluster, target: Instal
     { name: "grub.cfg", text: engine.template("templates/boot/grub.cfg.hbs")(variables) },
   ];
 }
+
+/** One answer file of a machine by name (preseed.cfg, late.sh or ks.cfg), or undefined when its OS has no such file. */
+export function renderInstallFile(engine: Engine, cluster: Cluster, target: InstallTarget, context: RenderContext, name: string): RenderedFile | undefined {
+  const { answer, template, extra } = answerTemplates(target.profile, cluster.baseDir);
+  const chosen = name === answer ? template : extra.find((f) => f.name === name)?.template;
+  return chosen ? { name, text: engine.template(chosen)(collectVariables(cluster, target, context)) } : undefined;
+}
+
+/** The iPXE script that installs a machine. */
+export function renderIpxeScript(engine: Engine, cluster: Cluster, target: InstallTarget, context: RenderContext): string {
+  return engine.template("templates/boot/ipxe.hbs")(collectVariables(cluster, target, context));
+}

@@ -1,0 +1,1 @@
+export { ASSET_SOURCES, cleanName, createAssetCatalog, type AssetCatalog, type AssetFile, type AssetSource } from "./_catalog.js";

@@ -1,0 +1,71 @@
+// The boot decision's view of the inventory: just what it must read and record. The SQLite
+// inventory implements it for `maekin serve`; MemoryBootStore is the named fake for tests.
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { MachineFacts } from "./pxe.js";
+
+/** Node states of DESIGN.md, in lifecycle order. */
+export const NODE_STATES = ["discovered", "booting", "installing", "installed", "registered", "ready", "failed", "offline"] as const;
+/** A node's lifecycle state. */
+export type NodeState = (typeof NODE_STATES)[number];
+
+/** States after which a node boots from its disk until an admin asks for a reinstall. */
+export const INSTALLED_STATES: ReadonlySet<NodeState> = new Set(["installed", "registered", "ready", "offline"]);
+
+/** What the boot path knows of a machine. */
+export interface BootRecord {
+  readonly name: string;
+  readonly mac: string;
+  readonly state: NodeState;
+  /** Profile name: the config's for known nodes, enroll.profile for enrolled ones. */
+  readonly profile?: string;
+  /** Reserved or leased address, when known. */
+  readonly ip?: string;
+}
+
+/** The inventory seam of the boot path. */
+export interface BootStore {
+  /** The record of a MAC, if any. */
+  byMac(mac: string): BootRecord | undefined;
+  /** Records a DHCP sighting (firmware facts); creates a `discovered` record for a new MAC. */
+  seen(facts: MachineFacts, name: string): void;
+  /** Starts an install: a fresh install token (returned in plain text once), state `booting`. */
+  startInstall(record: Omit<BootRecord, "state">): string;
+  /** The record a valid install token belongs to, else undefined (constant-time compare). */
+  byToken(token: string): BootRecord | undefined;
+  /** Moves a node to a state and logs an event; illegal moves are ignored by the store. */
+  advance(name: string, state: NodeState, event: string): void;
+}
+
+const hash = (token: string) => createHash("sha256").update(token).digest();
+
+/** An in-memory BootStore: tokens hashed as in the real one, no persistence. */
+export class MemoryBootStore implements BootStore {
+  readonly records = new Map<string, BootRecord & { tokenHash?: Buffer }>();
+  readonly events: { name: string; state: NodeState; event: string }[] = [];
+
+  byMac(mac: string): BootRecord | undefined {
+    return [...this.records.values()].find((r) => r.mac === mac);
+  }
+
+  seen(facts: MachineFacts, name: string): void {
+    if (!this.byMac(facts.mac)) this.records.set(name, { name, mac: facts.mac, state: "discovered" });
+  }
+
+  startInstall(record: Omit<BootRecord, "state">): string {
+    const token = randomBytes(24).toString("base64url");
+    this.records.set(record.name, { ...record, state: "booting", tokenHash: hash(token) });
+    this.events.push({ name: record.name, state: "booting", event: "boot.script" });
+    return token;
+  }
+
+  byToken(token: string): BootRecord | undefined {
+    const wanted = hash(token);
+    return [...this.records.values()].find((r) => r.tokenHash && timingSafeEqual(r.tokenHash, wanted));
+  }
+
+  advance(name: string, state: NodeState, event: string): void {
+    const record = this.records.get(name);
+    if (record) this.records.set(name, { ...record, state });
+    this.events.push({ name, state, event });
+  }
+}
