@@ -44,7 +44,9 @@ export function onAck(state: WindowState, wire: number): AckEffect {
 
 /** Blocks that may go on the wire now: from `next` up to the window's end and the last block. */
 export function sendable(state: WindowState, last: number | undefined): number {
-  const end = Math.min(state.base + state.windowsize - 1, last ?? Number.MAX_SAFE_INTEGER);
+  // Until ACK 0 arrives the OACK is alone on the wire: no DATA before the options are agreed.
+  const windowEnd = state.base === 0 ? 0 : state.base + state.windowsize - 1;
+  const end = Math.min(windowEnd, last ?? Number.MAX_SAFE_INTEGER);
   return Math.max(0, end - state.next + 1);
 }
 
