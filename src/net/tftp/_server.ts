@@ -1,0 +1,219 @@
+// The read-only TFTP server: listens for requests and gives each transfer its own socket.
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
+import { isIPv6 } from "node:net";
+import { decode, encode } from "./_codec.js";
+import { DEFAULT_MAX_BLKSIZE, ErrorCode, TFTP_PORT } from "./_constants.js";
+import { TftpBindError, TftpError } from "./_errors.js";
+import { netasciiSource } from "./_netascii.js";
+import { negotiate } from "./_options.js";
+import type { RequestPacket } from "./_packet.js";
+import { startTransfer, type Transfer } from "./_transfer.js";
+import { silentLogger, type TftpClient, type TftpHandler, type TftpLogger, type TftpMetrics, type TftpStats } from "./_types.js";
+
+/** Options of createTftpServer; everything but the handler has a default. */
+export interface TftpServerOptions {
+  /** Address to listen on (default 0.0.0.0); transfer sockets bind to it too. */
+  readonly address?: string;
+  /** UDP port for requests (default 69; 0 picks a free one, for tests). */
+  readonly port?: number;
+  readonly handler: TftpHandler;
+  readonly logger?: TftpLogger;
+  /** Ceiling for blksize (default 1468: fits a 1500-byte MTU). */
+  readonly maxBlksize?: number;
+  /** Ceiling for windowsize (default 64). */
+  readonly maxWindowsize?: number;
+  /** Timeouts in a row before a transfer gives up (default 5). */
+  readonly retries?: number;
+  /** First retransmission timeout in ms (default 1000), doubled per retry. */
+  readonly timeoutMs?: number;
+  /** Ceiling of the backed-off timeout in ms (default 8000). */
+  readonly maxTimeoutMs?: number;
+  /** Transfers at once (default 128); more get ERROR 0 "server busy". */
+  readonly maxTransfers?: number;
+  readonly metrics?: TftpMetrics;
+}
+
+/** A running (or not yet started) TFTP server. */
+export interface TftpServer {
+  /** Binds the request socket; resolves with the bound address and port. */
+  listen(): Promise<{ address: string; port: number }>;
+  /** Stops listening, aborts running transfers and closes every socket. */
+  close(): Promise<void>;
+  /** A snapshot of the counters. */
+  readonly stats: Readonly<TftpStats>;
+}
+
+const familyOf = (address: string) => (isIPv6(address) ? "udp6" : "udp4");
+
+async function bind(socket: Socket, port: number, address: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(port, address, () => {
+      socket.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** Creates a read-only TFTP server (RFC 1350, 2347, 2348, 2349, 7440); call listen() to start it. */
+export function createTftpServer(options: TftpServerOptions): TftpServer {
+  const address = options.address ?? "0.0.0.0";
+  const log = options.logger ?? silentLogger;
+  const metrics = options.metrics ?? {};
+  const limits = { maxBlksize: options.maxBlksize ?? DEFAULT_MAX_BLKSIZE, maxWindowsize: options.maxWindowsize ?? 64 };
+  const timeoutMs = options.timeoutMs ?? 1000;
+  const maxTransfers = options.maxTransfers ?? 128;
+  const stats: TftpStats = { requests: 0, refused: 0, active: 0, completed: 0, failed: 0, malformed: 0, unexpected: 0, bytesSent: 0, retransmits: 0 };
+  // Keyed by client address and port: a retransmitted RRQ must not start a second transfer.
+  const active = new Map<string, { transfer?: Transfer; done: Promise<void> }>();
+  const sockets = new Set<Socket>();
+  let main: Socket | undefined;
+  let closing = false;
+
+  const dropped = (reason: "malformed" | "unexpected" | "busy" | "duplicate-request") => {
+    if (reason === "malformed") stats.malformed++;
+    if (reason === "unexpected") stats.unexpected++;
+    metrics.packetDropped?.(reason);
+  };
+
+  /** A fresh socket on our address, connected to the client: its port is the transfer's TID. */
+  const openSocket = async (client: TftpClient): Promise<Socket> => {
+    const socket = createSocket({ type: familyOf(address) });
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    await bind(socket, 0, address);
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.connect(client.port, client.address, () => {
+        socket.off("error", reject);
+        resolve();
+      });
+    });
+    return socket;
+  };
+
+  const refuse = async (client: TftpClient, err: TftpError) => {
+    stats.refused++;
+    const socket = await openSocket(client);
+    socket.on("error", () => undefined);
+    await new Promise<void>((resolve) => socket.send(encode({ op: "ERROR", code: err.wireCode, message: err.message }), () => resolve()));
+    socket.close();
+  };
+
+  const serve = async (req: RequestPacket, client: TftpClient, key: string, entry: { transfer?: Transfer }) => {
+    const started = Date.now();
+    if (req.op === "WRQ") throw new TftpError("TFTP_ACCESS_VIOLATION", "read-only server: write requests are refused");
+    const mode = req.mode.toLowerCase();
+    if (mode !== "octet" && mode !== "netascii") throw new TftpError("TFTP_ILLEGAL_OPERATION", `unsupported transfer mode "${req.mode}"`);
+    const source = await options.handler(req.filename, client);
+    if (!source) throw new TftpError("TFTP_FILE_NOT_FOUND", "file not found");
+    try {
+      if (closing) return;
+      const blockSource = mode === "netascii" ? netasciiSource(source) : source;
+      const neg = negotiate(req.options, blockSource.size, limits);
+      const socket = await openSocket(client);
+      if (closing) {
+        socket.close();
+        return;
+      }
+      metrics.transferStarted?.(req.filename, client);
+      log.debug("tftp transfer start", { path: req.filename, client: key, blksize: neg.blksize, windowsize: neg.windowsize });
+      entry.transfer = startTransfer({
+        socket,
+        source: blockSource,
+        blksize: neg.blksize,
+        windowsize: neg.windowsize,
+        oack: neg.oack,
+        timeoutMs: neg.timeoutMs ?? timeoutMs,
+        maxTimeoutMs: Math.max(options.maxTimeoutMs ?? 8000, neg.timeoutMs ?? 0),
+        retries: options.retries ?? 5,
+        onMalformed: () => dropped("malformed"),
+        onUnexpected: () => dropped("unexpected"),
+      });
+      const out = await entry.transfer.done;
+      stats.bytesSent += out.bytes;
+      stats.retransmits += out.retransmits;
+      if (out.ok) stats.completed++;
+      else stats.failed++;
+      const report = { path: req.filename, client, ms: Date.now() - started, blksize: neg.blksize, windowsize: neg.windowsize, ...out };
+      metrics.transferFinished?.(report);
+      if (out.ok) log.debug("tftp transfer done", { ...report, client: key });
+      else log.info("tftp transfer failed", { ...report, client: key });
+    } finally {
+      await source.close?.();
+    }
+  };
+
+  const onRequest = (req: RequestPacket, rinfo: RemoteInfo) => {
+    const client: TftpClient = { address: rinfo.address, port: rinfo.port, family: rinfo.family === "IPv6" ? "IPv6" : "IPv4" };
+    const key = `${rinfo.address}:${rinfo.port}`;
+    stats.requests++;
+    metrics.requestReceived?.(req.op, client);
+    if (active.has(key)) return dropped("duplicate-request");
+    if (active.size >= maxTransfers) {
+      dropped("busy");
+      stats.refused++;
+      const busy = encode({ op: "ERROR", code: ErrorCode.NOT_DEFINED, message: "server busy, try again later" });
+      main?.send(busy, rinfo.port, rinfo.address);
+      return;
+    }
+    const entry: { transfer?: Transfer; done: Promise<void> } = { done: Promise.resolve() };
+    active.set(key, entry);
+    stats.active = active.size;
+    entry.done = serve(req, client, key, entry)
+      .catch(async (err: unknown) => {
+        const refusal = err instanceof TftpError ? err : new TftpError("TFTP_NOT_DEFINED", "internal server error", { cause: err });
+        if (!(err instanceof TftpError)) log.warn("tftp handler failed", { path: req.filename, client: key, error: String(err) });
+        else log.debug("tftp request refused", { path: req.filename, client: key, code: refusal.code });
+        if (!closing) await refuse(client, refusal).catch(() => undefined);
+      })
+      .finally(() => {
+        active.delete(key);
+        stats.active = active.size;
+      });
+  };
+
+  return {
+    get stats() {
+      return { ...stats };
+    },
+    async listen() {
+      if (main) throw new Error("tftp server is already listening");
+      const socket = createSocket({ type: familyOf(address) });
+      const port = options.port ?? TFTP_PORT;
+      try {
+        await bind(socket, port, address);
+      } catch (err) {
+        socket.close();
+        throw new TftpBindError(address, port, err);
+      }
+      main = socket;
+      socket.on("error", (err) => log.warn("tftp socket error", { error: err.message }));
+      socket.on("message", (msg, rinfo) => {
+        if (closing) return;
+        const decoded = decode(msg);
+        if (!decoded.ok) return dropped("malformed");
+        const p = decoded.packet;
+        if (p.op === "RRQ" || p.op === "WRQ") return onRequest(p, rinfo);
+        dropped("unexpected"); // DATA/ACK/ERROR/OACK belong on a transfer's port, not here
+      });
+      const bound = socket.address();
+      log.info("tftp listening", { address: bound.address, port: bound.port });
+      return { address: bound.address, port: bound.port };
+    },
+    async close() {
+      closing = true;
+      for (const entry of active.values()) entry.transfer?.abort("server shutting down");
+      await Promise.all([...active.values()].map((e) => e.done));
+      for (const s of sockets) {
+        try {
+          s.close();
+        } catch {
+          /* already closed */
+        }
+      }
+      if (main) await new Promise<void>((resolve) => main!.close(() => resolve()));
+      main = undefined;
+    },
+  };
+}
