@@ -1,0 +1,136 @@
+// The master on loopback: boot scripts, answer files, assets, TFTP, metrics, refusals.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryBootStore } from "../src/boot/index.js";
+import { startMaster, type Master } from "../src/server/_master.js";
+import { loopbackCluster } from "./fixtures/loopback.js";
+
+const HTTP_PORT = 20000 + (process.pid % 20000);
+const IPXE_EFI = "/usr/lib/ipxe/ipxe.efi";
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+describe("maekin master on loopback", () => {
+  const stateDir = mkdtempSync(join(tmpdir(), "maekin-state-"));
+  const store = new MemoryBootStore();
+  let master: Master;
+  const url = (path: string) => `http://127.0.0.1:${HTTP_PORT}${path}`;
+
+  beforeAll(async () => {
+    master = await startMaster({
+      cluster: loopbackCluster({ http: HTTP_PORT }), stateDir, store, skipPreflight: true,
+      logger: pino({ level: "silent" }), tftpPort: 0, httpBind: "127.0.0.1",
+    });
+  });
+  afterAll(async () => {
+    await master?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it("answers /healthz", async () => {
+    const res = await fetch(url("/healthz"));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("serves node01 its iPXE script with a token, and the preseed behind that token", async () => {
+    const res = await fetch(url("/boot.ipxe?mac=52-54-00-00-00-01"));
+    expect(res.status).toBe(200);
+    const script = await res.text();
+    expect(script).toMatch(/^#!ipxe/);
+    const token = /\/install\/([A-Za-z0-9_-]+)\/preseed\.cfg/.exec(script)?.[1];
+    expect(token).toBeDefined();
+    expect(script).toContain(`kernel http://127.0.0.1:${HTTP_PORT}/assets/debian-12/linux initrd=initrd.gz`);
+    const preseed = await fetch(url(`/install/${token}/preseed.cfg`));
+    expect(preseed.status).toBe(200);
+    expect(await preseed.text()).toMatch(/^d-i netcfg\/get_hostname string node01$/m);
+    expect(store.records.get("node01")?.state).toBe("installing");
+    const late = await fetch(url(`/install/${token}/late.sh`));
+    expect(await late.text()).toMatch(/MAEKIN_TOKEN=/);
+    const ks = await fetch(url(`/install/${token}/ks.cfg`));
+    expect(ks.status).toBe(404);
+    expect(await ks.text()).toMatch(/node01 installs debian-12: its files are preseed\.cfg, late\.sh/);
+  });
+
+  it("refuses a wrong token with 403 and a bad MAC with 400, each with a reason", async () => {
+    const denied = await fetch(url("/install/not-a-token/preseed.cfg"));
+    expect(denied.status).toBe(403);
+    expect(await denied.text()).toMatch(/unknown or expired install token/);
+    const bad = await fetch(url("/boot.ipxe?mac=nonsense"));
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/is not a MAC address/);
+    const none = await fetch(url("/nothing/here"));
+    expect(none.status).toBe(404);
+    expect(await none.text()).toMatch(/no route for GET \/nothing\/here/);
+  });
+
+  it("enrolls an unknown machine (enroll.unknown: install) and gives node03 a kickstart", async () => {
+    const unknown = await (await fetch(url("/boot.ipxe?mac=52:54:00:aa:bb:cc"))).text();
+    expect(unknown).toMatch(/installing node-525400aabbcc\.cloud\.test with debian-12/);
+    const rocky = await (await fetch(url("/boot.ipxe?mac=52:54:00:00:00:03"))).text();
+    const token = /inst\.ks=http:\/\/[^/]+\/install\/([^/]+)\/ks\.cfg/.exec(rocky)?.[1];
+    const ks = await fetch(url(`/install/${token}/ks.cfg`));
+    expect(ks.status).toBe(200);
+    expect(await ks.text()).toMatch(/--hostname=node03\.cloud\.test/);
+  });
+
+  it("boots an installed node from its disk: no boot loop", async () => {
+    expect(await (await fetch(url("/boot.ipxe?mac=52:54:00:00:00:02"))).text()).toMatch(/kernel /);
+    store.advance("node02", "installed", "test");
+    const script = await (await fetch(url("/boot.ipxe?mac=52:54:00:00:00:02"))).text();
+    expect(script).toMatch(/^#!ipxe\n/);
+    expect(script).toMatch(/node02 is installed; maekin nodes reinstall node02 installs it again/);
+    expect(script).toMatch(/^exit$/m);
+    expect(script).not.toMatch(/kernel/);
+  });
+
+  it("serves assets with Content-Length, ranges, HEAD, ETag and 416", async () => {
+    const whole = Buffer.from(await (await fetch(url("/assets/ipxe.efi"))).arrayBuffer());
+    expect(sha(whole)).toBe(sha(readFileSync(IPXE_EFI)));
+    const part = await fetch(url("/assets/ipxe.efi"), { headers: { Range: "bytes=100-199" } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(`bytes 100-199/${whole.length}`);
+    expect(Buffer.from(await part.arrayBuffer())).toEqual(whole.subarray(100, 200));
+    const tail = await fetch(url("/assets/ipxe.efi"), { headers: { Range: "bytes=-10" } });
+    expect(Buffer.from(await tail.arrayBuffer())).toEqual(whole.subarray(whole.length - 10));
+    const head = await fetch(url("/assets/ipxe.efi"), { method: "HEAD" });
+    expect(head.headers.get("content-length")).toBe(String(whole.length));
+    const etag = head.headers.get("etag")!;
+    expect((await fetch(url("/assets/ipxe.efi"), { headers: { "If-None-Match": etag } })).status).toBe(304);
+    const past = await fetch(url("/assets/ipxe.efi"), { headers: { Range: `bytes=${whole.length}-` } });
+    expect(past.status).toBe(416);
+    expect(past.headers.get("content-range")).toBe(`bytes */${whole.length}`);
+  });
+
+  it("serves imported assets from the state dir and never leaves it", async () => {
+    mkdirSync(join(stateDir, "assets", "rocky-9"), { recursive: true });
+    writeFileSync(join(stateDir, "assets", "rocky-9", "vmlinuz"), "kernel-bytes");
+    symlinkSync("/etc/passwd", join(stateDir, "assets", "rocky-9", "initrd.img"));
+    expect(await (await fetch(url("/assets/rocky-9/vmlinuz"))).text()).toBe("kernel-bytes");
+    const attempts = ["rocky-9/initrd.img", "..%2f..%2fetc%2fpasswd", "rocky-9/..%2f..%2f..%2fetc%2fpasswd", "%2fetc%2fpasswd", "rocky-9%5c..%5c..%5cetc%5cpasswd", "rocky-9/%00", "rocky-9/.%2e/.%2e/.%2e/etc/passwd"];
+    for (const attempt of attempts) {
+      const res = await fetch(url(`/assets/${attempt}`));
+      expect(res.status, attempt).toBe(404);
+      expect(await res.text()).not.toMatch(/root:/);
+    }
+  });
+
+  it("serves iPXE over TFTP byte-exact (curl tftp://)", async () => {
+    const out = join(stateDir, "got.efi");
+    await promisify(execFile)("curl", ["-s", "-o", out, `tftp://127.0.0.1:${master.tftp.port}/ipxe.efi`], { timeout: 20_000 });
+    expect(sha(readFileSync(out))).toBe(sha(readFileSync(IPXE_EFI)));
+  });
+
+  it("counts requests by route and status in /metrics, without tokens or MACs", async () => {
+    const text = await (await fetch(url("/metrics"))).text();
+    expect(text).toMatch(/maekin_http_requests_total\{route="\/boot\.ipxe",status="200"\} [1-9]/);
+    expect(text).toMatch(/maekin_http_requests_total\{route="\/install\/:token\/:file",status="403"\} 1/);
+    expect(text).toMatch(/maekin_tftp\{what="completed"\} [1-9]/);
+    expect(text).not.toMatch(/52:54:00|not-a-token/);
+  });
+});
