@@ -1,1 +1,2 @@
 export { ASSET_SOURCES, cleanName, createAssetCatalog, type AssetCatalog, type AssetFile, type AssetSource } from "./_catalog.js";
+export { AssetImportError, importFromPackages, importRhel } from "./_import.js";

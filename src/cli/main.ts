@@ -10,9 +10,10 @@ import { initCommand } from "./init.js";
 import { renderCommand } from "./render.js";
 import { serveCommand } from "./serve.js";
 import { doctorCommand } from "./doctor.js";
+import { assetsCommand } from "./assets.js";
 import { validateCommand } from "./validate.js";
 
-const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand];
+const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand, assetsCommand];
 
 /** The package version from package.json. */
 export function version(): string {

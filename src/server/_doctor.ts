@@ -81,7 +81,7 @@ export async function runChecks(options: { cluster?: Cluster; stateDir: string }
 
 /** The report as lines, ending with one apt-get line for every missing package. */
 export function formatChecks(checks: readonly Check[]): string[] {
-  const lines = checks.map((c) => `${c.ok ? "ok  " : "FAIL"}  ${c.name}: ${c.detail}${c.fix ? `  (fix: ${c.fix})` : ""}`);
+  const lines = checks.map((c) => `${c.ok ? "ok" : "FAIL"}  ${c.name}: ${c.detail}${c.fix ? `  (fix: ${c.fix})` : ""}`);
   const pkgs = [...new Set(checks.filter((c) => !c.ok && c.pkg).map((c) => c.pkg!))];
   if (pkgs.length > 0) lines.push(`fix: apt-get install ${pkgs.join(" ")}`);
   return lines;
