@@ -107,6 +107,13 @@ describe("maekin master on loopback", () => {
     expect(past.headers.get("content-range")).toBe(`bytes */${whole.length}`);
   });
 
+  it("serves the agent bundle that late.sh and %post download", async () => {
+    const res = await fetch(url("/assets/agent/maekin-agent.js"));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/javascript/);
+    expect(await res.text()).toMatch(/the agent bundle runs one verb/);
+  });
+
   it("serves imported assets from the state dir and never leaves it", async () => {
     mkdirSync(join(stateDir, "assets", "rocky-9"), { recursive: true });
     writeFileSync(join(stateDir, "assets", "rocky-9", "vmlinuz"), "kernel-bytes");
@@ -132,5 +139,19 @@ describe("maekin master on loopback", () => {
     expect(text).toMatch(/maekin_http_requests_total\{route="\/install\/:token\/:file",status="403"\} 1/);
     expect(text).toMatch(/maekin_tftp\{what="completed"\} [1-9]/);
     expect(text).not.toMatch(/52:54:00|not-a-token/);
+  });
+});
+
+describe("the agent bundle", () => {
+  it("is one self-contained file that runs with plain node (no node_modules)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "maekin-agent-"));
+    try {
+      const bundle = join(import.meta.dirname, "..", "dist", "agent", "maekin-agent.js");
+      writeFileSync(join(dir, "maekin-agent.js"), readFileSync(bundle));
+      const { stdout } = await promisify(execFile)("node", [join(dir, "maekin-agent.js"), "agent", "--help"], { cwd: dir });
+      expect(stdout).toMatch(/^Usage: maekin agent --master URL --token TOKEN/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@
 import { constants } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
+import { packageRoot } from "../model/paths.js";
 
 const DI = "/usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64";
 
@@ -21,6 +22,7 @@ export const ASSET_SOURCES: Readonly<Record<string, AssetSource>> = {
   "snponly.efi": { paths: ["/usr/lib/ipxe/snponly.efi"], fix: "apt-get install ipxe" },
   "debian-12/linux": { paths: [`${DI}/linux`], fix: "apt-get install debian-installer-12-netboot-amd64" },
   "debian-12/initrd.gz": { paths: [`${DI}/initrd.gz`], fix: "apt-get install debian-installer-12-netboot-amd64" },
+  "agent/maekin-agent.js": { paths: [join(packageRoot, "dist", "agent", "maekin-agent.js")], fix: "npm run build (in the maekin package)" },
   "rocky-9/vmlinuz": { paths: [], fix: "maekin assets import --os rocky-9 --from ROCKY-DVD.iso (or its images/pxeboot folder)" },
   "rocky-9/initrd.img": { paths: [], fix: "maekin assets import --os rocky-9 --from ROCKY-DVD.iso (or its images/pxeboot folder)" },
   "alma-9/vmlinuz": { paths: [], fix: "maekin assets import --os alma-9 --from ALMA-DVD.iso (or its images/pxeboot folder)" },

@@ -11,9 +11,10 @@ import { renderCommand } from "./render.js";
 import { serveCommand } from "./serve.js";
 import { doctorCommand } from "./doctor.js";
 import { assetsCommand } from "./assets.js";
+import { agentCommand } from "./agent.js";
 import { validateCommand } from "./validate.js";
 
-const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand, assetsCommand];
+const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand, assetsCommand, agentCommand];
 
 /** The package version from package.json. */
 export function version(): string {

@@ -72,8 +72,9 @@ After=network-online.target libvirtd.service
 
 [Service]
 Type=simple
+# MAEKIN_MASTER, MAEKIN_TOKEN and MAEKIN_BRIDGE come from here, not the command line (ps shows that)
 EnvironmentFile=/etc/maekin/agent.env
-ExecStart=/usr/bin/node /opt/maekin/maekin-agent.js agent --master ${MAEKIN_MASTER} --token ${MAEKIN_TOKEN}
+ExecStart=/usr/bin/node /opt/maekin/maekin-agent.js agent
 Restart=always
 RestartSec=5
 
