@@ -124,7 +124,10 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         blksize: neg.blksize,
         windowsize: neg.windowsize,
         oack: neg.oack,
-        timeoutMs: neg.timeoutMs ?? timeoutMs,
+        // A client's timeout option is acknowledged, but the first resend never waits longer than
+        // ours (as dnsmasq does): duplicate ACKs are ignored, so our timer alone repairs a lost
+        // block, and curl's default "timeout 5" would turn 5% loss into minutes on a LAN.
+        timeoutMs: Math.min(neg.timeoutMs ?? timeoutMs, timeoutMs),
         maxTimeoutMs: Math.max(options.maxTimeoutMs ?? 8000, neg.timeoutMs ?? 0),
         retries: options.retries ?? 5,
         onMalformed: () => dropped("malformed"),
