@@ -103,11 +103,17 @@ export function startTransfer(o: TransferOptions): Transfer {
     }
   };
 
+  let armedFor = -1;
   const arm = () => {
-    clearTimeout(timer);
     if (finished) return;
     const wait = Math.min(o.timeoutMs * 2 ** tries, o.maxTimeoutMs); // exponential backoff
-    timer = setTimeout(onTimeout, wait);
+    // refresh() restarts the same timer: no allocation per ACK on the hot path.
+    if (timer && wait === armedFor) timer.refresh();
+    else {
+      clearTimeout(timer);
+      timer = setTimeout(onTimeout, wait);
+      armedFor = wait;
+    }
   };
 
   const pump = async () => {
@@ -134,7 +140,7 @@ export function startTransfer(o: TransferOptions): Transfer {
           if (abs <= state.highest) retransmits++;
           else if (abs > 0) bytes += packet.length - 4;
           state = sent(state);
-          socket.send(packet, (err) => err && finish(false, `socket-error: ${err.message}`));
+          socket.send(packet); // without a callback, send errors arrive as "error" events
         }
       } while (again && !finished);
       arm();
