@@ -81,14 +81,19 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     const socket = createSocket({ type: familyOf(address) });
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    await bind(socket, 0, address);
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.connect(client.port, client.address, () => {
-        socket.off("error", reject);
-        resolve();
+    try {
+      await bind(socket, 0, address);
+      await new Promise<void>((resolve, reject) => {
+        socket.once("error", reject);
+        socket.connect(client.port, client.address, () => {
+          socket.off("error", reject);
+          resolve();
+        });
       });
-    });
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
     return socket;
   };
 
