@@ -198,6 +198,21 @@ describe("createTftpServer over loopback", () => {
     expect(decode(await reply)).toEqual({ ok: true, packet: { op: "DATA", block: 1, data: Buffer.from("six") } });
   });
 
+  it("ends the transfer at a short read when a file shrinks under it", async () => {
+    const real = pattern(700);
+    const handler = async () => ({ size: 2000, read: async (off: number, len: number) => real.subarray(off, off + len) });
+    const { port } = await start({ handler });
+    expect((await fetch(port)).data.equals(real)).toBe(true);
+  });
+
+  it("answers ERROR 0 and logs when a handler throws", async () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (msg: string) => warnings.push(msg) };
+    const { port } = await start({ handler: async () => Promise.reject(new Error("disk on fire")), logger });
+    expect((await fetch(port)).error).toEqual({ code: 0, message: "internal server error" });
+    expect(warnings).toEqual(["tftp handler failed"]);
+  });
+
   it("sends netascii converted and generated content per client", async () => {
     const handler = generatedHandler((path, client) => `${path} for ${client.address}\n`);
     const { port } = await start({ handler });

@@ -134,7 +134,8 @@ export function startTransfer(o: TransferOptions): Transfer {
             // An ACK or timeout may have moved the window, or a short read moved the end, meanwhile.
             if (finished || state.next !== abs || (last !== undefined && abs > last)) continue;
             const data = cache.get(abs);
-            if (!data) continue;
+            // Blocks at or past the base stay cached until acknowledged; a miss is a bug, not a retry.
+            if (!data) return finish(false, `internal: block ${abs} not buffered`, "internal server error");
             packet = encode({ op: "DATA", block: wireBlock(abs), data });
           }
           if (abs <= state.highest) retransmits++;
