@@ -20,7 +20,11 @@ export function bufferSource(content: Buffer | string): TftpSource {
 export function fileTreeHandler(root: string): TftpHandler {
   let realRoot: Promise<string> | undefined;
   return async (path) => {
-    realRoot ??= realpath(root);
+    // Cache the root's real path, but not a failure: the root may appear later (e.g. after an import).
+    realRoot ??= realpath(root).catch((err: unknown) => {
+      realRoot = undefined;
+      throw err;
+    });
     const real = await resolveInRoot(await realRoot, path);
     if (real === null) return null;
     // O_NOFOLLOW: a symlink swapped in after realpath() is not followed.

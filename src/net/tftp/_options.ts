@@ -22,7 +22,7 @@ export interface NegotiationLimits {
 export interface Negotiated {
   readonly blksize: number;
   readonly windowsize: number;
-  /** Retransmission timeout the client asked for (RFC 2349), in milliseconds. */
+  /** Retransmission timeout the client asked for (RFC 2349), in ms; the server caps it at its own. */
   readonly timeoutMs: number | undefined;
   readonly oack: readonly TftpOption[];
 }

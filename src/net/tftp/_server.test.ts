@@ -185,6 +185,34 @@ describe("createTftpServer over loopback", () => {
     await expect.poll(() => server.stats.refused).toBe(1);
   });
 
+  it("serves over IPv6 loopback", async () => {
+    const server = createTftpServer({ address: "::1", port: 0, handler: bufferHandler({ "f.bin": "six" }) });
+    servers.push(server);
+    const { port } = await server.listen().catch((err: Error) => {
+      throw new Error(`::1 is not available here: ${err.message}`, { cause: err });
+    });
+    const client = createSocket("udp6");
+    sockets.push(client);
+    const reply = new Promise<Buffer>((resolve) => client.once("message", (m) => resolve(m)));
+    client.send(encode({ op: "RRQ", filename: "f.bin", mode: "octet", options: [] }), port, "::1");
+    expect(decode(await reply)).toEqual({ ok: true, packet: { op: "DATA", block: 1, data: Buffer.from("six") } });
+  });
+
+  it("ends the transfer at a short read when a file shrinks under it", async () => {
+    const real = pattern(700);
+    const handler = async () => ({ size: 2000, read: async (off: number, len: number) => real.subarray(off, off + len) });
+    const { port } = await start({ handler });
+    expect((await fetch(port)).data.equals(real)).toBe(true);
+  });
+
+  it("answers ERROR 0 and logs when a handler throws", async () => {
+    const warnings: string[] = [];
+    const logger = { debug() {}, info() {}, warn: (msg: string) => warnings.push(msg) };
+    const { port } = await start({ handler: async () => Promise.reject(new Error("disk on fire")), logger });
+    expect((await fetch(port)).error).toEqual({ code: 0, message: "internal server error" });
+    expect(warnings).toEqual(["tftp handler failed"]);
+  });
+
   it("sends netascii converted and generated content per client", async () => {
     const handler = generatedHandler((path, client) => `${path} for ${client.address}\n`);
     const { port } = await start({ handler });

@@ -81,14 +81,19 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     const socket = createSocket({ type: familyOf(address) });
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    await bind(socket, 0, address);
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.connect(client.port, client.address, () => {
-        socket.off("error", reject);
-        resolve();
+    try {
+      await bind(socket, 0, address);
+      await new Promise<void>((resolve, reject) => {
+        socket.once("error", reject);
+        socket.connect(client.port, client.address, () => {
+          socket.off("error", reject);
+          resolve();
+        });
       });
-    });
+    } catch (err) {
+      socket.close();
+      throw err;
+    }
     return socket;
   };
 
@@ -124,7 +129,10 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         blksize: neg.blksize,
         windowsize: neg.windowsize,
         oack: neg.oack,
-        timeoutMs: neg.timeoutMs ?? timeoutMs,
+        // A client's timeout option is acknowledged, but the first resend never waits longer than
+        // ours (as dnsmasq does): duplicate ACKs are ignored, so our timer alone repairs a lost
+        // block, and curl's default "timeout 5" would turn 5% loss into minutes on a LAN.
+        timeoutMs: Math.min(neg.timeoutMs ?? timeoutMs, timeoutMs),
         maxTimeoutMs: Math.max(options.maxTimeoutMs ?? 8000, neg.timeoutMs ?? 0),
         retries: options.retries ?? 5,
         onMalformed: () => dropped("malformed"),

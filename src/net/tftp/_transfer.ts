@@ -103,11 +103,17 @@ export function startTransfer(o: TransferOptions): Transfer {
     }
   };
 
+  let armedFor = -1;
   const arm = () => {
-    clearTimeout(timer);
     if (finished) return;
     const wait = Math.min(o.timeoutMs * 2 ** tries, o.maxTimeoutMs); // exponential backoff
-    timer = setTimeout(onTimeout, wait);
+    // refresh() restarts the same timer: no allocation per ACK on the hot path.
+    if (timer && wait === armedFor) timer.refresh();
+    else {
+      clearTimeout(timer);
+      timer = setTimeout(onTimeout, wait);
+      armedFor = wait;
+    }
   };
 
   const pump = async () => {
@@ -128,13 +134,14 @@ export function startTransfer(o: TransferOptions): Transfer {
             // An ACK or timeout may have moved the window, or a short read moved the end, meanwhile.
             if (finished || state.next !== abs || (last !== undefined && abs > last)) continue;
             const data = cache.get(abs);
-            if (!data) continue;
+            // Blocks at or past the base stay cached until acknowledged; a miss is a bug, not a retry.
+            if (!data) return finish(false, `internal: block ${abs} not buffered`, "internal server error");
             packet = encode({ op: "DATA", block: wireBlock(abs), data });
           }
           if (abs <= state.highest) retransmits++;
           else if (abs > 0) bytes += packet.length - 4;
           state = sent(state);
-          socket.send(packet, (err) => err && finish(false, `socket-error: ${err.message}`));
+          socket.send(packet); // without a callback, send errors arrive as "error" events
         }
       } while (again && !finished);
       arm();
