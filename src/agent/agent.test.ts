@@ -27,7 +27,7 @@ function fakeRoot(): string {
 const sources = (root: string, virsh = true, address: string | undefined = "10.77.0.11"): FactSources => ({
   root,
   hostname: () => "node01",
-  addresses: () => (address ? { br0: [address] } : {}),
+  addresses: (): Record<string, string[]> => (address ? { br0: [address] } : {}),
   run: async (argv) => {
     if (!virsh) throw new Error("failed to connect to the hypervisor");
     return argv.includes("version") ? "Compiled against library: libvirt 9.0.0\nUsing library: libvirt 9.0.0\nRunning hypervisor: QEMU 7.2.0\n" : "vm1\nvm2\n\n";

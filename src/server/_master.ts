@@ -10,7 +10,7 @@ import type { Cluster } from "../model/cluster.js";
 import { parseRange } from "../model/ipv4.js";
 import { formatIpv4 } from "../model/ipv4.js";
 import { createDhcpServer, type DhcpServer } from "../net/dhcp/index.js";
-import { createTftpServer, type TftpHandler, type TftpServer } from "../net/tftp/index.js";
+import { createTftpServer, openFileSource, type TftpHandler, type TftpServer } from "../net/tftp/index.js";
 import { createHttpApp } from "../http/index.js";
 import { createEngine } from "../render/index.js";
 import { createMetrics, type Metrics } from "./_metrics.js";
@@ -47,22 +47,11 @@ export interface Master {
   stop(): Promise<void>;
 }
 
-/** The TFTP side only serves the iPXE builds firmware asks for by name. */
+/** The TFTP side serves the iPXE builds that firmware asks for by name, from the asset catalog. */
 function tftpHandler(assets: AssetCatalog): TftpHandler {
   return async (path) => {
     const file = await assets.resolve(path.replace(/^\/+/, ""));
-    if (!file) return null;
-    const { open } = await import("node:fs/promises");
-    const fh = await open(file.path, "r");
-    return {
-      size: file.size,
-      async read(offset, length) {
-        const buf = Buffer.allocUnsafe(length);
-        const { bytesRead } = await fh.read(buf, 0, length, offset);
-        return buf.subarray(0, bytesRead);
-      },
-      close: () => fh.close(),
-    };
+    return file ? openFileSource(file.path) : null;
   };
 }
 

@@ -28,32 +28,40 @@ export function fileTreeHandler(root: string): TftpHandler {
     const real = await resolveInRoot(await realRoot, path);
     if (real === null) return null;
     // O_NOFOLLOW: a symlink swapped in after realpath() is not followed.
-    const fh = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
-    try {
-      const info = await fh.stat();
-      if (!info.isFile()) {
-        await fh.close();
-        return null;
-      }
-      return {
-        size: info.size,
-        async read(offset, length) {
-          const buf = Buffer.allocUnsafe(length);
-          let got = 0;
-          while (got < length) {
-            const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-            if (bytesRead === 0) break;
-            got += bytesRead;
-          }
-          return buf.subarray(0, got);
-        },
-        close: () => fh.close(),
-      };
-    } catch (err) {
-      await fh.close();
-      throw err;
-    }
+    return openFileSource(real, constants.O_NOFOLLOW);
   };
+}
+
+/**
+ * A source over a file on disk, read by offset through one FileHandle (constant memory);
+ * null when it is not a regular file. `flags` adds open flags (O_NOFOLLOW for jailed paths).
+ */
+export async function openFileSource(path: string, flags = 0): Promise<TftpSource | null> {
+  const fh = await open(path, constants.O_RDONLY | flags);
+  try {
+    const info = await fh.stat();
+    if (!info.isFile()) {
+      await fh.close();
+      return null;
+    }
+    return {
+      size: info.size,
+      async read(offset, length) {
+        const buf = Buffer.allocUnsafe(length);
+        let got = 0;
+        while (got < length) {
+          const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return buf.subarray(0, got);
+      },
+      close: () => fh.close(),
+    };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
 }
 
 const key = (path: string) => normalizeTftpPath(path).join("/");

@@ -2,7 +2,7 @@
 export { decode, encode } from "./_codec.js";
 export * from "./_constants.js";
 export { TftpBindError, TftpError, type TftpErrorCode } from "./_errors.js";
-export { bufferHandler, bufferSource, fileTreeHandler, firstOf, generatedHandler } from "./_handlers.js";
+export { bufferHandler, bufferSource, fileTreeHandler, firstOf, generatedHandler, openFileSource } from "./_handlers.js";
 export { normalizeTftpPath, resolveInRoot } from "./_jail.js";
 export { toNetascii } from "./_netascii.js";
 export { negotiate, type Negotiated, type NegotiationLimits } from "./_options.js";
