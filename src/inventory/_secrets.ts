@@ -29,6 +29,14 @@ export function createSecrets({ q, clock, row, record }: SecretsDeps) {
       const r = q.nodeById.get(nodeId);
       return r !== undefined && secretMatches(token, r.install_token_hash);
     },
+    revokeInstallToken(nodeId: number): NodeRecord {
+      const r = row(nodeId);
+      if (r.install_token_hash !== null) {
+        q.setInstallHash.run(null, clock.now(), nodeId);
+        q.event(r, clock.now(), "install-token-revoked", "install token revoked");
+      }
+      return record(row(nodeId));
+    },
     getByToken(token: string): NodeRecord | undefined {
       const r = q.nodeByInstallHash.get(hashSecret(token));
       return r && record(r);

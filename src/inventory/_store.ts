@@ -242,6 +242,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     forget,
     issueInstallToken: db.transaction(secrets.issueInstallToken),
     verifyInstallToken: secrets.verifyInstallToken,
+    revokeInstallToken: db.transaction(secrets.revokeInstallToken),
     issueAgentKey: db.transaction(secrets.issueAgentKey),
     verifyAgentKey: secrets.verifyAgentKey,
     setCertificateSerial: db.transaction(secrets.setCertificateSerial),

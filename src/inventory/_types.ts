@@ -139,6 +139,8 @@ export interface Inventory {
   /** A new install token for the node (replacing the old one); the plaintext exists only in this return value. */
   issueInstallToken(nodeId: number): string;
   verifyInstallToken(nodeId: number, installToken: string): boolean;
+  /** Invalidates the node's install token (e.g. once its agent registered, so a sniffed token is worthless). */
+  revokeInstallToken(nodeId: number): NodeRecord;
   /** A new agent key for the node (replacing the old one); the plaintext exists only in this return value. */
   issueAgentKey(nodeId: number): string;
   verifyAgentKey(nodeId: number, agentKey: string): boolean;
