@@ -108,6 +108,13 @@ describe("nodes from maekin.yaml", () => {
     expect(() => inv.addMac(other.id, MAC_A)).toThrow(expect.objectContaining({ code: "conflict" }));
   });
 
+  it("notes the first DHCP sighting of a declared node in its timeline, once", () => {
+    const node = inv.ensureNode({ name: "n1", mac: MAC_A, ip: "10.0.0.11", profile: "deb" });
+    expect(inv.upsertSeen(UEFI)).toMatchObject({ created: false, node: { id: node.id, state: "discovered", firmware: { mode: "uefi" } } });
+    inv.upsertSeen({ ...UEFI, ipxe: true });
+    expect(inv.events(node.id).map((e) => e.type)).toEqual(["declared", "seen"]);
+  });
+
   it("lists nodes by name and finds them by name or MAC", () => {
     inv.ensureNode({ name: "zeta", mac: MAC_A });
     inv.ensureNode({ name: "alpha", mac: MAC_B });

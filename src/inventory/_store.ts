@@ -91,6 +91,7 @@ export function createInventory(options: InventoryOptions): Inventory {
       const after = JSON.stringify(firmwareFromFacts(facts, before ? JSON.parse(before) : undefined));
       // Only a change is written: a boot storm of repeated DHCP packets costs no fsync.
       if (after !== before) q.setFirmware.run(after, clock.now(), known.id);
+      if (before === null) q.event(known, clock.now(), "seen", `first seen by DHCP (${firmwareFromFacts(facts).mode})`, { mac });
       return { node: q.record(row(known.id)), created: false };
     }
     let name = discoveredName(mac);
