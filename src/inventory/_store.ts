@@ -77,7 +77,13 @@ export function createInventory(options: InventoryOptions): Inventory {
     return row(Number(lastInsertRowid));
   }
 
-  /** Deletes a node (its MACs cascade); the log keeps its history and gets a last entry. */
+  /**
+   * Deletes a node (its MACs and secret hashes go with the row); the log keeps its history and
+   * gets a last entry. Why not delete the events or keep a "forgotten" row: the log is append-only
+   * (enforced by triggers), an admin may need to know later what a decommissioned machine did,
+   * and a row kept around would keep holding its MACs and name. AUTOINCREMENT never reuses an id,
+   * so a machine seen again after forget starts a fresh timeline.
+   */
   function removeNode(r: NodeRow, message: string): void {
     q.event(r, clock.now(), "forgotten", message, { name: r.name, macs: q.macsOf.all(r.id).map((m) => m.mac) });
     q.deleteNode.run(r.id);
