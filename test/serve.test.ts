@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryBootStore } from "../src/boot/index.js";
 import { startMaster, type Master } from "../src/server/_master.js";
 import { loopbackCluster } from "./fixtures/loopback.js";
 
@@ -17,14 +16,13 @@ const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 describe("maekin master on loopback", () => {
   const stateDir = mkdtempSync(join(tmpdir(), "maekin-state-"));
-  const store = new MemoryBootStore();
   let master: Master;
   const url = (path: string) => `http://127.0.0.1:${HTTP_PORT}${path}`;
 
   beforeAll(async () => {
     master = await startMaster({
-      cluster: loopbackCluster({ http: HTTP_PORT }), stateDir, store, skipPreflight: true,
-      logger: pino({ level: "silent" }), tftpPort: 0, httpBind: "127.0.0.1",
+      cluster: loopbackCluster({ http: HTTP_PORT }), stateDir, skipPreflight: true,
+      logger: pino({ level: "silent" }), tftpPort: 0, syslogPort: 0, httpBind: "127.0.0.1",
     });
   });
   afterAll(async () => {
@@ -49,7 +47,7 @@ describe("maekin master on loopback", () => {
     const preseed = await fetch(url(`/install/${token}/preseed.cfg`));
     expect(preseed.status).toBe(200);
     expect(await preseed.text()).toMatch(/^d-i netcfg\/get_hostname string node01$/m);
-    expect(store.records.get("node01")?.state).toBe("installing");
+    expect(master.inventory.getByName("node01")?.state).toBe("installing");
     const late = await fetch(url(`/install/${token}/late.sh`));
     expect(await late.text()).toMatch(/MAEKIN_TOKEN=/);
     const ks = await fetch(url(`/install/${token}/ks.cfg`));
@@ -81,7 +79,9 @@ describe("maekin master on loopback", () => {
 
   it("boots an installed node from its disk: no boot loop", async () => {
     expect(await (await fetch(url("/boot.ipxe?mac=52:54:00:00:00:02"))).text()).toMatch(/kernel /);
-    store.advance("node02", "installed", "test");
+    const node02 = master.inventory.getByName("node02")!;
+    master.inventory.transition(node02.id, "installing");
+    master.inventory.transition(node02.id, "installed");
     const script = await (await fetch(url("/boot.ipxe?mac=52:54:00:00:00:02"))).text();
     expect(script).toMatch(/^#!ipxe\n/);
     expect(script).toMatch(/node02 is installed; maekin nodes reinstall node02 installs it again/);

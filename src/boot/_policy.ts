@@ -5,7 +5,8 @@ import { nodeByMac } from "../model/cluster.js";
 import type { InstallTarget } from "../render/index.js";
 import type { HostAnswer } from "../net/dhcp/_types.js";
 import { decideBootFile, type BootAnswer, type BootUrls, type MachineFacts } from "./pxe.js";
-import { INSTALLED_STATES, type BootStore } from "./_store.js";
+import { isInstalled } from "../inventory/index.js";
+import type { BootStore } from "./_store.js";
 
 /** The iPXE script decision for one machine. */
 export type ScriptDecision =
@@ -76,7 +77,7 @@ export function createBootPolicy(options: { cluster: Cluster; store: BootStore; 
       const machine = target(mac);
       if (typeof machine === "string") return { kind: "local", reason: machine };
       const record = store.byMac(mac);
-      if (record && INSTALLED_STATES.has(record.state))
+      if (record && isInstalled(record.state))
         return { kind: "local", reason: `${record.name} is ${record.state}; \`maekin nodes reinstall ${record.name}\` installs it again` };
       if (record?.state === "failed")
         return { kind: "local", reason: `${record.name} failed; \`maekin nodes reinstall ${record.name}\` tries again` };

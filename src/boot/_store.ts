@@ -1,15 +1,10 @@
 // The boot decision's view of the inventory: just what it must read and record. The SQLite
-// inventory implements it for `maekin serve`; MemoryBootStore is the named fake for tests.
+// inventory implements it for `maekin serve` (src/server/_inventory-store.ts); MemoryBootStore
+// is the named fake for tests.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { MachineFacts } from "./pxe.js";
 
-/** Node states of DESIGN.md, in lifecycle order. */
-export const NODE_STATES = ["discovered", "booting", "installing", "installed", "registered", "ready", "failed", "offline"] as const;
-/** A node's lifecycle state. */
-export type NodeState = (typeof NODE_STATES)[number];
-
-/** States after which a node boots from its disk until an admin asks for a reinstall. */
-export const INSTALLED_STATES: ReadonlySet<NodeState> = new Set(["installed", "registered", "ready", "offline"]);
+import type { NodeState } from "../inventory/index.js";
 
 /** What the boot path knows of a machine. */
 export interface BootRecord {

@@ -2,4 +2,4 @@
 export { Arch, decideBootFile, isHttpClient, isPxeClient } from "./pxe.js";
 export type { BootAnswer, BootUrls, MachineFacts } from "./pxe.js";
 export { createBootPolicy, enrolledName, type AnswerDecision, type BootPolicy, type ScriptDecision } from "./_policy.js";
-export { INSTALLED_STATES, MemoryBootStore, NODE_STATES, type BootRecord, type BootStore, type NodeState } from "./_store.js";
+export { MemoryBootStore, type BootRecord, type BootStore } from "./_store.js";

@@ -5,7 +5,8 @@ import { parseConfig } from "../config/index.js";
 import { createCluster } from "../model/cluster.js";
 import { packageRoot } from "../model/paths.js";
 import { createBootPolicy, enrolledName } from "./_policy.js";
-import { MemoryBootStore, type NodeState } from "./_store.js";
+import { MemoryBootStore } from "./_store.js";
+import type { NodeState } from "../inventory/index.js";
 
 const example = readFileSync(join(packageRoot, "..", "shared", "examples", "maekin.yaml"), "utf8");
 const urls = { tftpServer: "10.77.0.1", httpBase: "http://10.77.0.1:8080" };

@@ -12,9 +12,10 @@ import { serveCommand } from "./serve.js";
 import { doctorCommand } from "./doctor.js";
 import { assetsCommand } from "./assets.js";
 import { agentCommand } from "./agent.js";
+import { nodesCommand } from "./nodes.js";
 import { validateCommand } from "./validate.js";
 
-const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand, assetsCommand, agentCommand];
+const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand, assetsCommand, agentCommand, nodesCommand];
 
 /** The package version from package.json. */
 export function version(): string {

@@ -8,6 +8,7 @@ import type { Cluster } from "../model/cluster.js";
 import { normalizeMac } from "../model/mac.js";
 import { renderInstallFile, renderIpxeScript, type Engine } from "../render/index.js";
 import type { Metrics } from "../server/_metrics.js";
+import { HttpError } from "./_errors.js";
 import { sendFile } from "./_static.js";
 
 /** What the HTTP app is built from. */
@@ -20,14 +21,6 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   /** Extra routers (API, dashboard) mounted before the 404 handler. */
   readonly extend?: (app: express.Express) => void;
-}
-
-/** A request the client got wrong: 4xx with a reason. */
-export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-    this.name = "HttpError";
-  }
 }
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -1,2 +1,4 @@
-export { createHttpApp, HttpError, type HttpAppOptions } from "./_app.js";
+export { createHttpApp, type HttpAppOptions } from "./_app.js";
+export { HttpError } from "./_errors.js";
+export { createApiRouter, type ApiOptions } from "./_api.js";
 export { etagOf, parseRange, sendFile } from "./_static.js";

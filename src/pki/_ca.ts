@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensurePrivateDir, writeFileAtomic } from "../state/index.js";
 import { PkiError } from "./_errors.js";
-import { generateKeys, importPrivateKey, privateKeyPem, randomSerial } from "./_keys.js";
+import { generateKeys, importPrivateKey, privateKeyPem, randomSerial, SIGNING_ALGORITHM } from "./_keys.js";
 import { crypto, x509, type CryptoKey } from "./_x509.js";
 
 /** Wall clock in ms since the epoch; injected so tests control validity dates. */
@@ -63,7 +63,7 @@ async function selfSign(clusterName: string, privateKey: CryptoKey, publicKey: C
     name,
     notBefore: new Date(now - BACKDATE_MS),
     notAfter: new Date(now + (options.validityDays ?? 3650) * DAY),
-    signingAlgorithm: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+    signingAlgorithm: SIGNING_ALGORITHM,
     keys: { privateKey, publicKey },
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
@@ -75,11 +75,11 @@ async function selfSign(clusterName: string, privateKey: CryptoKey, publicKey: C
 
 /** The public half of a private key, from its JWK (WebCrypto cannot derive it directly). */
 async function publicKeyOf(privateKey: CryptoKey): Promise<CryptoKey> {
-  const { kty, n, e } = await crypto.subtle.exportKey("jwk", privateKey);
-  return crypto.subtle.importKey("jwk", { kty, n, e }, privateKey.algorithm as RsaHashedImportParams, true, ["verify"]);
+  const { kty, crv, x, y } = await crypto.subtle.exportKey("jwk", privateKey);
+  return crypto.subtle.importKey("jwk", { kty, crv, x, y }, privateKey.algorithm as EcKeyImportParams, true, ["verify"]);
 }
 
-type RsaHashedImportParams = { name: string; hash: string };
+type EcKeyImportParams = { name: string; namedCurve: string };
 
 /** Creates the cluster CA in <stateDir>/pki on first call and loads it afterwards. */
 export async function ensureCa(stateDir: string, clusterName: string, options: CaOptions = {}): Promise<ClusterCa> {
@@ -101,7 +101,7 @@ export async function ensureCa(stateDir: string, clusterName: string, options: C
     try {
       privateKey = await importPrivateKey(keyPem);
     } catch (err) {
-      throw new PkiError("ca-invalid", `${paths.key} is not a PKCS#8 RSA key (${(err as Error).message}); restore it from a backup`, { cause: err });
+      throw new PkiError("ca-invalid", `${paths.key} is not a PKCS#8 ECDSA P-256 key (${(err as Error).message}); restore it from a backup`, { cause: err });
     }
   }
   const publicKey = await publicKeyOf(privateKey);

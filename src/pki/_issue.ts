@@ -6,7 +6,7 @@ import { isIP } from "node:net";
 import { domainProblem, hostLabelProblem } from "../model/hostname.js";
 import { BACKDATE_MS, type ClusterCa, type Clock } from "./_ca.js";
 import { PkiError } from "./_errors.js";
-import { generateKeys, privateKeyPem, randomSerial } from "./_keys.js";
+import { generateKeys, privateKeyPem, randomSerial, SIGNING_ALGORITHM } from "./_keys.js";
 import { x509 } from "./_x509.js";
 
 /** Who the certificate is for. */
@@ -68,7 +68,7 @@ export async function issueNodeCertificate(ca: ClusterCa, id: NodeIdentity, opti
     issuer: ca.cert.subjectName,
     notBefore: new Date(now - BACKDATE_MS),
     notAfter,
-    signingAlgorithm: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+    signingAlgorithm: SIGNING_ALGORITHM,
     publicKey: keys.publicKey,
     signingKey: ca.privateKey,
     extensions: [

@@ -5,16 +5,21 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createAssetCatalog, type AssetCatalog } from "../assets/index.js";
-import { createBootPolicy, MemoryBootStore, type BootPolicy, type BootStore } from "../boot/index.js";
+import { createBootPolicy, type BootPolicy } from "../boot/index.js";
+import { createInventory, ensureAdminToken, NODE_STATES, type Inventory } from "../inventory/index.js";
+import { ensureCa } from "../pki/index.js";
+import { createSyslogServer } from "../net/syslog/index.js";
 import type { Cluster } from "../model/cluster.js";
 import { parseRange } from "../model/ipv4.js";
 import { formatIpv4 } from "../model/ipv4.js";
 import { createDhcpServer, type DhcpServer } from "../net/dhcp/index.js";
 import { createTftpServer, openFileSource, type TftpHandler, type TftpServer } from "../net/tftp/index.js";
-import { createHttpApp } from "../http/index.js";
+import { createApiRouter, createHttpApp } from "../http/index.js";
 import { createEngine } from "../render/index.js";
 import { createMetrics, type Metrics } from "./_metrics.js";
+import { inventoryBootStore } from "./_inventory-store.js";
 import { portLogger } from "./_logger.js";
+import { createNodeLog, type NodeLog } from "./_node-log.js";
 import { bindError, preflight } from "./_preflight.js";
 
 /** What the master is built from; ports and addresses override the config (tests bind to 0). */
@@ -22,12 +27,14 @@ export interface MasterOptions {
   readonly cluster: Cluster;
   readonly stateDir: string;
   readonly logger: Logger;
-  readonly store?: BootStore;
   readonly httpPort?: number;
   readonly httpBind?: string;
   readonly tftpPort?: number;
   readonly dhcpPort?: number;
   readonly dhcpProxyPort?: number;
+  readonly syslogPort?: number;
+  /** Heartbeats older than this mark a node offline (default 3 missed 15 s heartbeats). */
+  readonly staleAfterMs?: number;
   /** Skip the interface/address check (unit tests on loopback). */
   readonly skipPreflight?: boolean;
   /** Clock for leases (tests). */
@@ -41,7 +48,9 @@ export interface Master {
   readonly dhcp?: { port?: number; proxyPort?: number };
   readonly metrics: Metrics;
   readonly policy: BootPolicy;
-  readonly store: BootStore;
+  readonly inventory: Inventory;
+  readonly nodeLog: NodeLog;
+  readonly adminToken: string;
   readonly assets: AssetCatalog;
   /** Stops every server; safe to call twice. */
   stop(): Promise<void>;
@@ -62,21 +71,28 @@ export async function startMaster(options: MasterOptions): Promise<Master> {
   if (!options.skipPreflight) preflight(cluster);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
 
+  const now = options.now ?? Date.now;
   const metrics = createMetrics();
-  const store = options.store ?? new MemoryBootStore();
+  const inventory = createInventory({ path: `${stateDir}/inventory.db`, clock: { now }, logger: portLogger(logger) });
+  for (const node of cluster.nodes) inventory.ensureNode({ name: node.name, mac: node.mac, ip: node.ip, profile: node.profile });
+  const adminToken = await ensureAdminToken(stateDir);
+  const ca = await ensureCa(stateDir, cluster.name);
+  const store = inventoryBootStore(inventory, logger);
+  const nodeLog = createNodeLog(inventory);
   const assets = createAssetCatalog({ stateDir });
   const httpPort = options.httpPort ?? config.master.http.port;
   const urls = { tftpServer: cluster.masterAddress, httpBase: cluster.masterUrl };
   const policy = createBootPolicy({ cluster, store, urls });
   const engine = createEngine();
-  const stops: (() => Promise<void>)[] = [];
+  const stops: (() => Promise<void>)[] = [async () => inventory.close()];
   const stop = async () => {
     for (const fn of stops.splice(0).reverse()) await fn().catch((err) => logger.warn({ err }, "stop failed"));
   };
 
   try {
     // HTTP
-    const app = createHttpApp({ cluster, policy, engine, assets, metrics, logger });
+    const api = createApiRouter({ cluster, inventory, ca, adminToken, logger });
+    const app = createHttpApp({ cluster, policy, engine, assets, metrics, logger, extend: (a) => a.use("/api/v1", api) });
     const server: Server = createServer(app);
     server.keepAliveTimeout = 65_000;
     const httpBind = options.httpBind ?? config.master.http.bind ?? "0.0.0.0";
@@ -99,7 +115,6 @@ export async function startMaster(options: MasterOptions): Promise<Master> {
     let dhcpPorts: { port?: number; proxyPort?: number } | undefined;
     if (config.network.dhcp.mode !== "off") {
       const pool = config.network.dhcp.pool ? parseRange(config.network.dhcp.pool) : undefined;
-      const now = options.now ?? Date.now;
       dhcp = createDhcpServer({
         mode: config.network.dhcp.mode,
         serverAddress: cluster.masterAddress,
@@ -123,12 +138,31 @@ export async function startMaster(options: MasterOptions): Promise<Master> {
       metrics.sources.dhcp = () => started.stats();
     }
 
+    // Installer syslog (d-i log_host, Anaconda inst.syslog)
+    const syslogPort = options.syslogPort ?? config.master.syslog.port;
+    const syslog = createSyslogServer({ address: options.httpBind ?? "0.0.0.0", port: syslogPort, onMessage: nodeLog.syslog });
+    await syslog.listen().catch((err) => { throw bindError(err, "syslog", syslogPort, "master.syslog.port"); });
+    stops.push(() => syslog.close());
+
+    // Heartbeats that stop coming mark nodes offline.
+    const staleAfter = options.staleAfterMs ?? 45_000;
+    const sweep = setInterval(() => {
+      for (const node of inventory.markStale(now(), staleAfter)) logger.warn({ node: node.name }, "heartbeat stale: offline");
+    }, Math.min(5000, staleAfter / 3));
+    sweep.unref();
+    stops.push(async () => clearInterval(sweep));
+    metrics.sources.nodes = () => {
+      const counts: Record<string, number> = Object.fromEntries(NODE_STATES.map((s) => [s, 0]));
+      for (const node of inventory.list()) counts[node.state] = (counts[node.state] ?? 0) + 1;
+      return counts;
+    };
+
     logger.info({ http: httpAddress.port, tftp: tftpAddress.port, dhcp: dhcpPorts ?? "off", mode: config.network.dhcp.mode }, "maekin master is serving");
     return {
       http: { address: httpAddress.address, port: httpAddress.port },
       tftp: tftpAddress,
       ...(dhcpPorts ? { dhcp: dhcpPorts } : {}),
-      metrics, policy, store, assets, stop,
+      metrics, policy, inventory, nodeLog, adminToken, assets, stop,
     };
   } catch (err) {
     await stop();
