@@ -81,7 +81,9 @@ export function createApiRouter(options: ApiOptions): express.Router {
     const registered = guard(() => {
       // An agent that registers proves the install finished, even if install.done was lost.
       let current = node;
-      if (!isInstalled(current.state) && current.state !== "failed") current = moveTo(current, "installed", "agent registered: the install finished");
+      for (const step of ["installing", "installed"] as const) {
+        if (!isInstalled(current.state) && current.state !== "failed") current = moveTo(current, step, "agent registered: the install finished");
+      }
       inventory.setCertificateSerial(node.id, cert.serial);
       inventory.recordHeartbeat(node.id, facts as Record<string, unknown>);
       const agentKey = inventory.issueAgentKey(node.id);
