@@ -14,7 +14,7 @@ import { parseRange } from "../model/ipv4.js";
 import { formatIpv4 } from "../model/ipv4.js";
 import { createDhcpServer, type DhcpServer } from "../net/dhcp/index.js";
 import { createTftpServer, openFileSource, type TftpHandler, type TftpServer } from "../net/tftp/index.js";
-import { createApiRouter, createHttpApp } from "../http/index.js";
+import { createApiRouter, createDashboardRouter, createHttpApp } from "../http/index.js";
 import { createEngine } from "../render/index.js";
 import { createMetrics, type Metrics } from "./_metrics.js";
 import { inventoryBootStore } from "./_inventory-store.js";
@@ -92,7 +92,16 @@ export async function startMaster(options: MasterOptions): Promise<Master> {
   try {
     // HTTP
     const api = createApiRouter({ cluster, inventory, ca, adminToken, logger });
-    const app = createHttpApp({ cluster, policy, engine, assets, metrics, logger, extend: (a) => a.use("/api/v1", api) });
+    let dhcpStats: () => Record<string, number> = () => ({});
+    const dashboard = createDashboardRouter({
+      cluster, inventory, nodeLog, engine, adminToken, logger, now,
+      counters: async () => ({
+        leases: dhcpStats()["pool.bound"] ?? 0,
+        tftpTransfers: metrics.sources.tftp?.().completed ?? 0,
+        bytesServed: (await metrics.httpBytes.get()).values.reduce((sum, v) => sum + v.value, 0),
+      }),
+    });
+    const app = createHttpApp({ cluster, policy, engine, assets, metrics, logger, extend: (a) => { a.use("/api/v1", api); a.use(dashboard); } });
     const server: Server = createServer(app);
     server.keepAliveTimeout = 65_000;
     const httpBind = options.httpBind ?? config.master.http.bind ?? "0.0.0.0";
@@ -136,6 +145,7 @@ export async function startMaster(options: MasterOptions): Promise<Master> {
       dhcpPorts = await started.start().catch((err) => { throw bindError(err.cause ?? err, "DHCP", config.master.dhcp.port, "master.dhcp.port"); });
       stops.push(() => started.close());
       metrics.sources.dhcp = () => started.stats();
+      dhcpStats = metrics.sources.dhcp;
     }
 
     // Installer syslog (d-i log_host, Anaconda inst.syslog)
