@@ -18,6 +18,10 @@ export default tseslint.config(
     rules: { "no-console": "off" },
   },
   {
+    files: ["templates/dashboard/*.js"],
+    languageOptions: { globals: { document: "readonly", window: "readonly", location: "readonly", fetch: "readonly", DOMParser: "readonly", EventSource: "readonly", CSS: "readonly" } },
+  },
+  {
     files: ["bin/**/*.js", "*.config.js"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
