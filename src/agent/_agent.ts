@@ -8,7 +8,8 @@ import { promisify } from "node:util";
 import { evaluateChecks } from "./_checks.js";
 import { heartbeat, MasterError, register, type ClientDeps } from "./_client.js";
 import { collectFacts, type FactSources, type Runner } from "./_facts.js";
-import { installTls, writeAtomic } from "./_tls.js";
+import { installTls } from "./_tls.js";
+import { writeFileAtomic } from "../state/index.js";
 
 /** Options of the agent (CLI flags and environment). */
 export interface AgentOptions {
@@ -57,7 +58,7 @@ export async function runAgent(options: AgentOptions, sources: FactSources = sys
     if (!agentKey) {
       const registration = await register(deps, master, options.token, await collectFacts(sources, options.bridge));
       await installTls(options.root, registration, sources.run);
-      await writeAtomic(keyPath, `${registration.agentKey}\n`, 0o600);
+      await writeFileAtomic(keyPath, `${registration.agentKey}\n`, 0o600);
       agentKey = registration.agentKey;
       deps.log("registered", { node: registration.name });
     }

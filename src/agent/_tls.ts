@@ -1,8 +1,9 @@
 // Installing the node's libvirt TLS material where libvirt looks, and turning its TLS
 // listener on, so `virsh -c qemu+tls://<node>/system` works from the master and other nodes.
 import { constants } from "node:fs";
-import { access, chmod, mkdir, open, rename } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { access } from "node:fs/promises";
+import { join } from "node:path";
+import { writeFileAtomic } from "../state/index.js";
 
 /** What registration returns for libvirt TLS. */
 export interface TlsBundle {
@@ -32,24 +33,9 @@ export function tlsListenerArgv(modular: boolean): string[][] {
     : [["systemctl", "stop", "libvirtd.service"], ["systemctl", "enable", "--now", "libvirtd-tls.socket"], ["systemctl", "start", "libvirtd.service"]];
 }
 
-/** Writes a file atomically (temp, fsync, rename) with a mode set before any content lands. */
-export async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.tmp-${process.pid}`;
-  const fh = await open(temp, "w", mode);
-  try {
-    await fh.writeFile(content);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await chmod(temp, mode);
-  await rename(temp, path);
-}
-
 /** Installs the bundle under root; with root "/" also enables the TLS listener through `run`. */
 export async function installTls(root: string, bundle: TlsBundle, run: (argv: readonly string[]) => Promise<string>): Promise<void> {
-  for (const file of tlsFiles(bundle)) await writeAtomic(join(root, file.path), file.content, file.mode);
+  for (const file of tlsFiles(bundle)) await writeFileAtomic(join(root, file.path), file.content, file.mode);
   if (root !== "/") return;
   const modular = await access("/usr/lib/systemd/system/virtproxyd-tls.socket", constants.F_OK).then(() => true, () => false);
   for (const argv of tlsListenerArgv(modular)) await run(argv);

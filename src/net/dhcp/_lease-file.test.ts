@@ -34,8 +34,10 @@ describe("lease file", () => {
     await expect(createLeaseFile(join(dir, "bad.json"), () => []).load()).rejects.toMatchObject({ name: "DhcpError", code: "lease-file" });
   });
 
-  it("rejects commits with a lease-file error when the directory is gone", async () => {
+  it("rejects commits with a lease-file error when the file cannot be written", async () => {
     const dir = await tmp();
+    // "sub" is a file, so no directory can hold the lease file.
+    await writeFile(join(dir, "sub"), "not a directory");
     const store = createLeaseFile(join(dir, "sub", "leases.json"), () => []);
     await expect(store.commit()).rejects.toMatchObject({ code: "lease-file" });
     expect(await readFile(join(dir, "sub", "leases.json"), "utf8").catch(() => "absent")).toBe("absent");

@@ -1,8 +1,8 @@
 // Lease persistence: the bound leases as one JSON file, replaced atomically (temp file, fsync,
 // rename, fsync of the directory). Writes are group-committed: every caller waiting while a write
 // is in flight is covered by the next single write, so a boot storm costs a few fsyncs, not one each.
-import { open, readFile, rename } from "node:fs/promises";
-import { dirname } from "node:path";
+import { readFile } from "node:fs/promises";
+import { writeFileAtomic } from "../../state/index.js";
 import { DhcpError } from "./errors.js";
 import type { Lease } from "./_pool.js";
 
@@ -25,18 +25,7 @@ export function createLeaseFile(path: string, snapshot: () => Lease[]): LeaseSto
   let count = 0;
 
   async function writeAtomic(text: string): Promise<void> {
-    const tmp = `${path}.tmp`;
-    const fh = await open(tmp, "w", 0o600);
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-    // The rename is durable only once the directory entry is.
-    const dir = await open(dirname(path), "r");
-    try { await dir.sync(); } finally { await dir.close(); }
+    await writeFileAtomic(path, text, 0o600);
     count++;
   }
 
