@@ -1,4 +1,5 @@
 // Checks before the master binds anything: each failure is one line with the fix.
+import { createSocket } from "node:dgram";
 import { existsSync, readdirSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import type { Cluster } from "../model/cluster.js";
@@ -11,15 +12,38 @@ export class MasterStartError extends Error {
   }
 }
 
+/** What preflight looks at; tests inject both. */
+export interface PreflightProbes {
+  /** Where interfaces are listed (default /sys/class/net). */
+  readonly sysClassNet?: string;
+  /** True when the address is local to this host (default: `hasLocalAddress`). */
+  readonly hasAddress?: (address: string) => Promise<boolean>;
+}
+
+/**
+ * True when `address` is one of this host's IPv4 addresses. os.networkInterfaces() alone is not
+ * enough: libuv leaves out interfaces without IFF_RUNNING, so a bridge whose ports have no link
+ * yet (a lab bridge before its first VM starts, a rack switch still booting) would look bare.
+ * Binding a UDP socket asks the kernel itself: EADDRNOTAVAIL means the address is not ours.
+ */
+export async function hasLocalAddress(address: string): Promise<boolean> {
+  if (Object.values(networkInterfaces()).flat().some((a) => a?.family === "IPv4" && a.address === address)) return true;
+  return new Promise((resolve) => {
+    const socket = createSocket("udp4");
+    socket.once("error", () => { socket.close(); resolve(false); });
+    socket.bind(0, address, () => { socket.close(); resolve(true); });
+  });
+}
+
 /** Throws MasterStartError when the provisioning interface or the master's address is missing. */
-export function preflight(cluster: Cluster, sysClassNet = "/sys/class/net"): void {
+export async function preflight(cluster: Cluster, probes: PreflightProbes = {}): Promise<void> {
   const { interface: iface, address } = cluster.config.master;
+  const sysClassNet = probes.sysClassNet ?? "/sys/class/net";
   if (!existsSync(`${sysClassNet}/${iface}`)) {
     const present = existsSync(sysClassNet) ? readdirSync(sysClassNet).join(", ") : "none";
     throw new MasterStartError("NO_INTERFACE", `interface ${iface} (master.interface) does not exist here; set it to one of: ${present}`);
   }
-  const configured = Object.values(networkInterfaces()).flat().some((a) => a?.family === "IPv4" && a.address === address);
-  if (!configured) {
+  if (!(await (probes.hasAddress ?? hasLocalAddress)(address))) {
     const prefix = cluster.config.network.subnet.split("/")[1];
     throw new MasterStartError("NO_ADDRESS", `address ${address} (master.address) is on no interface; add it: ip addr add ${address}/${prefix} dev ${iface}`);
   }
