@@ -137,7 +137,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       else stats.failed++;
       const report = { path: req.filename, client, ms: Date.now() - started, blksize: neg.blksize, windowsize: neg.windowsize, ...out };
       metrics.transferFinished?.(report);
-      if (out.ok) log.debug("tftp transfer done", { ...report, client: key });
+      if (out.ok) log.info("tftp transfer done", { ...report, client: key });
       else log.info("tftp transfer failed", { ...report, client: key });
     } finally {
       await source.close?.();
