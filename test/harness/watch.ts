@@ -99,16 +99,19 @@ export function tailFile(path: string, onText: (text: string) => void, everyMs =
   };
 }
 
+/** Where a serial console line ends: a newline or a cursor move to row;col. */
+// eslint-disable-next-line no-control-regex
+const SERIAL_LINE_END = /\n|\x1b\[\d+;\d+H/;
+
 /** A serial console as clean, non-empty lines. */
 export function watchSerial(path: string): { watch: Watch<string>; stop: () => Promise<void> } {
   const watch = createWatch<string>((items) => `last serial lines:\n${items.slice(-15).map((s) => `  | ${s.value}`).join("\n")}`);
   // The installer's full-screen UI (newt) moves the cursor instead of writing newlines: a move
   // to another row ends a line too, so its dialogs read as text.
-  // eslint-disable-next-line no-control-regex
   const split = lineSplitter((line) => {
     const clean = stripTerminal(line).trim();
     if (clean) watch.push(clean);
-  }, /\n|\x1b\[\d+;\d+H/);
+  }, SERIAL_LINE_END);
   return { watch, stop: tailFile(path, split) };
 }
 
