@@ -146,7 +146,7 @@ async function bootCase(c: BootCase): Promise<Record<string, number | null>> {
 }
 
 describe.skipIf(why)(`PXE boots of real firmware in QEMU${why ? ` (skipped: ${why})` : ""}`, () => {
-  it.each(CASES)("$title: DHCP, iPXE script, kernel and initrd, then the preseed", async (c) => {
+  it.each(CASES.map((c) => [c.title, c] as const))("%s: DHCP, iPXE script, kernel and initrd, then the preseed", async (_title, c) => {
     const timings = await bootCase(c);
     expect(timings.preseed).toBeLessThan(BUDGET_MS / 1000);
   }, TEST_TIMEOUT_MS);
