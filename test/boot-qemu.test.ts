@@ -93,6 +93,10 @@ async function bootCase(c: BootCase): Promise<Record<string, number | null>> {
       serial.watch.abort("QEMU exited");
     });
 
+    // Fail at once, with the reason, when the installer kernel panics (on OVMF: the initrd not named on the command line).
+    serial.watch.waitFor((l) => l.includes("Kernel panic"), BUDGET_MS, "panic")
+      .then((panic) => log.abort(`the guest kernel panicked: ${panic.value}`), () => undefined);
+
     const left = () => Math.max(1_000, t0 + BUDGET_MS - Date.now());
     const node01 = (r: LogRecord) => r.mac === NODE01.mac;
     const ack = (boot: string) => (r: LogRecord) => r.msg === "dhcp: ack" && node01(r) && r.boot === boot;
