@@ -27,7 +27,7 @@ describe("preflight", () => {
     await expect(preflight(cluster, { sysClassNet: join(sys, "nosuch"), hasAddress: async () => true })).rejects.toThrow(/interface lo .* set it to one of: none/);
   });
 
-  it.each([["127.0.0.1", true], ["192.0.2.77", false]] as const)("hasLocalAddress(%s) is %s", async (address, local) => {
+  it.each([["127.0.0.1", true], ["127.0.0.9", false], ["192.0.2.77", false]] as const)("hasLocalAddress(%s) is %s", async (address, local) => {
     expect(await hasLocalAddress(address)).toBe(local);
   });
 });

@@ -1,7 +1,8 @@
 // Checks before the master binds anything: each failure is one line with the fix.
-import { createSocket } from "node:dgram";
+import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { networkInterfaces } from "node:os";
+import { promisify } from "node:util";
 import type { Cluster } from "../model/cluster.js";
 
 /** The master cannot start; the message says why and how to fix it. */
@@ -21,18 +22,21 @@ export interface PreflightProbes {
 }
 
 /**
- * True when `address` is one of this host's IPv4 addresses. os.networkInterfaces() alone is not
- * enough: libuv leaves out interfaces without IFF_RUNNING, so a bridge whose ports have no link
- * yet (a lab bridge before its first VM starts, a rack switch still booting) would look bare.
- * Binding a UDP socket asks the kernel itself: EADDRNOTAVAIL means the address is not ours.
+ * True when `address` is configured on one of this host's interfaces. os.networkInterfaces()
+ * alone is not enough: libuv leaves out interfaces without IFF_RUNNING, so a bridge whose ports
+ * have no link yet (a lab bridge before its first VM starts, a rack switch still booting) looks
+ * bare. `ip -j addr` lists every address whatever the link state. (Binding a socket would not
+ * do: the whole of 127.0.0.0/8 binds, configured or not.)
  */
 export async function hasLocalAddress(address: string): Promise<boolean> {
   if (Object.values(networkInterfaces()).flat().some((a) => a?.family === "IPv4" && a.address === address)) return true;
-  return new Promise((resolve) => {
-    const socket = createSocket("udp4");
-    socket.once("error", () => { socket.close(); resolve(false); });
-    socket.bind(0, address, () => { socket.close(); resolve(true); });
-  });
+  try {
+    const { stdout } = await promisify(execFile)("ip", ["-j", "-4", "addr", "show"], { timeout: 5_000 });
+    const links = JSON.parse(stdout) as { addr_info?: { local?: string }[] }[];
+    return links.some((link) => link.addr_info?.some((a) => a.local === address));
+  } catch {
+    return false; // no iproute2: what libuv listed is all we know
+  }
 }
 
 /** Throws MasterStartError when the provisioning interface or the master's address is missing. */
