@@ -17,12 +17,14 @@ const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 describe("maekin master on loopback", () => {
   const stateDir = mkdtempSync(join(tmpdir(), "maekin-state-"));
   let master: Master;
+  const logged: { msg: string; [k: string]: unknown }[] = [];
   const url = (path: string) => `http://127.0.0.1:${HTTP_PORT}${path}`;
 
   beforeAll(async () => {
     master = await startMaster({
       cluster: loopbackCluster({ http: HTTP_PORT }), stateDir, skipPreflight: true,
-      logger: pino({ level: "silent" }), tftpPort: 0, syslogPort: 0, httpBind: "127.0.0.1",
+      logger: pino({ level: "info" }, { write: (line: string) => { logged.push(JSON.parse(line) as (typeof logged)[number]); } }),
+      tftpPort: 0, syslogPort: 0, httpBind: "127.0.0.1",
     });
   });
   afterAll(async () => {
@@ -105,6 +107,12 @@ describe("maekin master on loopback", () => {
     const past = await fetch(url("/assets/ipxe.efi"), { headers: { Range: `bytes=${whole.length}-` } });
     expect(past.status).toBe(416);
     expect(past.headers.get("content-range")).toBe(`bytes */${whole.length}`);
+    // Each request is one "asset served" line with what was sent, so a boot can be followed in the log.
+    const served = logged.filter((l) => l.msg === "asset served" && l.asset === "ipxe.efi");
+    expect(served.map((l) => [l.method, l.status, l.bytes, l.complete])).toEqual([
+      ["GET", 200, whole.length, true], ["GET", 206, 100, true], ["GET", 206, 10, true], ["HEAD", 200, whole.length, true],
+      ["GET", 304, 0, true], ["GET", 416, 0, true],
+    ]);
   });
 
   it("serves the agent bundle that late.sh and %post download", async () => {
@@ -131,6 +139,7 @@ describe("maekin master on loopback", () => {
     const out = join(stateDir, "got.efi");
     await promisify(execFile)("curl", ["-s", "-o", out, `tftp://127.0.0.1:${master.tftp.port}/ipxe.efi`], { timeout: 20_000 });
     expect(sha(readFileSync(out))).toBe(sha(readFileSync(IPXE_EFI)));
+    expect(logged).toContainEqual(expect.objectContaining({ msg: "tftp transfer done", path: "ipxe.efi", bytes: readFileSync(IPXE_EFI).length }));
   });
 
   it("counts requests by route and status in /metrics, without tokens or MACs", async () => {

@@ -87,6 +87,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     if (!file) throw new HttpError(404, `no asset ${JSON.stringify(name)}; \`maekin doctor\` lists the assets and how to get them`);
     if (req.method === "GET") metrics.httpBytes.inc({ route: "/assets" }, file.size);
     await sendFile(req, res, file, contentType(name));
+    // Operators (and the boot tests) follow a machine's boot by the files it pulled, as in dnsmasq's "sent" lines.
+    logger.info({ asset: name, method: req.method, status: res.statusCode, bytes: Number(res.getHeader("Content-Length") ?? 0),
+      complete: res.writableFinished, client: req.socket.remoteAddress }, "asset served");
   });
 
   options.extend?.(app);

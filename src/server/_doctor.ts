@@ -44,7 +44,7 @@ export async function runChecks(options: { cluster?: Cluster; stateDir: string }
   const { cluster } = options;
   if (cluster) {
     try {
-      preflight(cluster);
+      await preflight(cluster);
       checks.push({ name: "network", ok: true, detail: `${cluster.config.master.interface} has ${cluster.masterAddress}` });
     } catch (err) {
       checks.push({ name: "network", ok: false, detail: (err as Error).message });

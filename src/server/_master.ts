@@ -68,7 +68,7 @@ function tftpHandler(assets: AssetCatalog): TftpHandler {
 export async function startMaster(options: MasterOptions): Promise<Master> {
   const { cluster, stateDir, logger } = options;
   const config = cluster.config;
-  if (!options.skipPreflight) preflight(cluster);
+  if (!options.skipPreflight) await preflight(cluster);
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
 
   const now = options.now ?? Date.now;

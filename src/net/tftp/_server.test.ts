@@ -247,6 +247,34 @@ describe("createTftpServer over loopback", () => {
     expect(reports[0]).toMatchObject({ ok: false, reason: "timeout" });
   });
 
+  // What EDK II's PXE does before every download: RRQ with tsize, read the OACK, end with ERROR 8.
+  it("counts a client that ends after the OACK with ERROR 8 as an option probe, not a failure", async () => {
+    const reports: Array<{ ok: boolean; reason?: string }> = [];
+    const { port, server } = await start({ handler: bufferHandler({ "f.bin": file }), metrics: { transferFinished: (r) => reports.push(r) } });
+    const prober = await udp();
+    let midway = false;
+    prober.on("message", (m, rinfo) => {
+      const d = decode(m);
+      const abort = () => prober.send(encode({ op: "ERROR", code: 8, message: "User aborted the transfer" }), rinfo.port, "127.0.0.1");
+      if (d.ok && d.packet.op === "OACK") {
+        if (midway) prober.send(encode({ op: "ACK", block: 0 }), rinfo.port, "127.0.0.1");
+        else abort();
+      }
+      if (d.ok && d.packet.op === "DATA") abort();
+    });
+    const rrq = encode({ op: "RRQ", filename: "f.bin", mode: "octet", options: [{ name: "tsize", value: "0" }] });
+    prober.send(rrq, port, "127.0.0.1");
+    await expect.poll(() => server.stats.probes).toBe(1);
+    expect(server.stats.failed).toBe(0);
+    expect(reports).toEqual([expect.objectContaining({ ok: false, reason: "option-probe", bytes: 0 })]);
+    // ERROR 8 once data flows is a failure, as before.
+    midway = true;
+    prober.send(rrq, port, "127.0.0.1");
+    await expect.poll(() => server.stats.failed).toBe(1);
+    expect(server.stats.probes).toBe(1);
+    expect(reports[1]).toMatchObject({ ok: false, reason: "client-error: 8 User aborted the transfer" });
+  });
+
   it("refuses beyond maxTransfers and ignores a retransmitted RRQ", async () => {
     const { port, server } = await start({ handler: bufferHandler({ "f.bin": file }), maxTransfers: 1, timeoutMs: 1000 });
     const first = await udp();

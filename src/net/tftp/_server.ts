@@ -8,6 +8,7 @@ import { netasciiSource } from "./_netascii.js";
 import { negotiate } from "./_options.js";
 import type { RequestPacket } from "./_packet.js";
 import { startTransfer, type Transfer } from "./_transfer.js";
+import { OPTION_PROBE } from "./_types.js";
 import { silentLogger, type TftpClient, type TftpHandler, type TftpLogger, type TftpMetrics, type TftpStats } from "./_types.js";
 
 /** Options of createTftpServer; everything but the handler has a default. */
@@ -63,7 +64,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
   const limits = { maxBlksize: options.maxBlksize ?? DEFAULT_MAX_BLKSIZE, maxWindowsize: options.maxWindowsize ?? 64 };
   const timeoutMs = options.timeoutMs ?? 1000;
   const maxTransfers = options.maxTransfers ?? 128;
-  const stats: TftpStats = { requests: 0, refused: 0, active: 0, completed: 0, failed: 0, malformed: 0, unexpected: 0, bytesSent: 0, retransmits: 0 };
+  const stats: TftpStats = { requests: 0, refused: 0, active: 0, completed: 0, failed: 0, probes: 0, malformed: 0, unexpected: 0, bytesSent: 0, retransmits: 0 };
   // Keyed by client address and port: a retransmitted RRQ must not start a second transfer.
   const active = new Map<string, { transfer?: Transfer; done: Promise<void> }>();
   const sockets = new Set<Socket>();
@@ -142,10 +143,12 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       stats.bytesSent += out.bytes;
       stats.retransmits += out.retransmits;
       if (out.ok) stats.completed++;
+      else if (out.reason === OPTION_PROBE) stats.probes++;
       else stats.failed++;
       const report = { path: req.filename, client, ms: Date.now() - started, blksize: neg.blksize, windowsize: neg.windowsize, ...out };
       metrics.transferFinished?.(report);
-      if (out.ok) log.debug("tftp transfer done", { ...report, client: key });
+      if (out.ok) log.info("tftp transfer done", { ...report, client: key });
+      else if (out.reason === OPTION_PROBE) log.debug("tftp options probed (client ended after OACK)", { ...report, client: key });
       else log.info("tftp transfer failed", { ...report, client: key });
     } finally {
       await source.close?.();

@@ -4,6 +4,7 @@
 import type { Socket } from "node:dgram";
 import { decode, encode } from "./_codec.js";
 import { ErrorCode } from "./_constants.js";
+import { OPTION_PROBE } from "./_types.js";
 import type { TftpOption } from "./_packet.js";
 import { onAck, rewind, sendable, sent, startWindow, wireBlock, type WindowState } from "./_window.js";
 
@@ -164,7 +165,12 @@ export function startTransfer(o: TransferOptions): Transfer {
     const decoded = decode(msg);
     if (!decoded.ok) return o.onMalformed();
     const p = decoded.packet;
-    if (p.op === "ERROR") return finish(false, `client-error: ${p.code} ${p.message}`);
+    if (p.op === "ERROR") {
+      // RFC 2347: a client may end the transfer after the OACK with ERROR 8. PXE firmware (EDK II,
+      // most PXE ROMs) does exactly that to learn tsize before the real download: not a failure.
+      if (p.code === ErrorCode.OPTION_REFUSED && oackBytes && state.base === 0) return finish(false, OPTION_PROBE);
+      return finish(false, `client-error: ${p.code} ${p.message}`);
+    }
     if (p.op !== "ACK") return o.onUnexpected();
     const effect = onAck(state, p.block);
     if (effect.kind === "ignored") return; // old or duplicate: no resend (Sorcerer's Apprentice)

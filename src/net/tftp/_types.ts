@@ -44,9 +44,12 @@ export interface TransferReport {
   readonly ms: number;
   readonly blksize: number;
   readonly windowsize: number;
-  /** Why it failed: "timeout", "client-error", "read-error", "closed", "socket-error". */
+  /** Why it failed: "timeout", "client-error", "read-error", "closed", "socket-error", or OPTION_PROBE. */
   readonly reason?: string;
 }
+
+/** The reason of a transfer the client ended after the OACK with ERROR 8 (RFC 2347): it only wanted the options (tsize). */
+export const OPTION_PROBE = "option-probe";
 
 /** Optional metrics hooks; each is called synchronously and must not throw. */
 export interface TftpMetrics {
@@ -64,6 +67,8 @@ export interface TftpStats {
   active: number;
   completed: number;
   failed: number;
+  /** Transfers the client ended after the OACK (OPTION_PROBE), e.g. PXE firmware asking for tsize. */
+  probes: number;
   malformed: number;
   unexpected: number;
   bytesSent: number;
