@@ -37,7 +37,7 @@ export function createApiRouter(options: ApiOptions): express.Router {
 
   const byInstallToken = (req: Request): NodeRecord => {
     const node = inventory.getByToken(bearer(req));
-    if (!node) throw new HttpError(403, "this install token is not valid (reinstalled or registered already?)");
+    if (!node) throw new HttpError(403, "this install token is not valid (node reinstalled, or its agent registered and sent a heartbeat already?)");
     return node;
   };
   const admin = (req: Request): void => {
@@ -88,7 +88,9 @@ export function createApiRouter(options: ApiOptions): express.Router {
       inventory.recordHeartbeat(node.id, facts as Record<string, unknown>);
       const agentKey = inventory.issueAgentKey(node.id);
       moveTo(current, "registered", "agent registered");
-      inventory.revokeInstallToken(node.id);
+      // The install token stays valid until the first heartbeat: an agent whose answer was lost
+      // (connection cut, master killed after the commit, agent restarted before saving the key)
+      // registers again with it instead of being locked out until an admin reinstalls the node.
       return agentKey;
     });
     logger.info({ node: node.name, serial: cert.serial }, "node registered");
@@ -99,6 +101,8 @@ export function createApiRouter(options: ApiOptions): express.Router {
     const node = inventory.getByAgentKey(bearer(req));
     if (!node) throw new HttpError(403, "this agent key is not valid (node forgotten or reinstalled?)");
     const { facts } = parseBody(heartbeatBody, req.body);
+    // A heartbeat proves the agent holds its key: the install token is spent now.
+    if (node.hasInstallToken) inventory.revokeInstallToken(node.id);
     // The master decides readiness from the facts; the agent's own verdict is not trusted.
     const checks = evaluateChecks(facts as unknown as Facts);
     const failure = firstFailure(checks);
