@@ -101,13 +101,30 @@ describe("the API", () => {
     const text = (await run("openssl", ["x509", "-in", join(dir, "cert.pem"), "-noout", "-text"])).stdout;
     expect(text).toMatch(/DNS:node01, DNS:node01\.cloud\.test, IP Address:127\.0\.0\.11/);
     rmSync(dir, { recursive: true, force: true });
-    expect((await post("/api/v1/register", token, { facts: healthyFacts() })).status).toBe(403);
 
     const hb = await post("/api/v1/heartbeat", body.agentKey, { facts: healthyFacts() });
     expect(hb.json()).toEqual({ state: "ready" });
+    // The first heartbeat proves the agent holds its key: only now is the install token spent.
+    expect((await post("/api/v1/register", token, { facts: healthyFacts() })).status).toBe(403);
     const sick = await post("/api/v1/heartbeat", body.agentKey, { facts: { ...healthyFacts(), kvm: { present: false, usable: false } } });
     expect(sick.json()).toMatchObject({ state: "registered", failing: expect.stringMatching(/^kvm: \/dev\/kvm is missing/) });
     expect((await post("/api/v1/heartbeat", body.agentKey, { facts: healthyFacts() })).json()).toEqual({ state: "ready" });
+  });
+
+  it("a registration whose answer was lost is retried with the same install token until the first heartbeat", async () => {
+    const token = await installToken("52:54:00:00:00:03");
+    const lost = await post("/api/v1/register", token, { facts: healthyFacts("10.77.0.13") });
+    expect(lost.status).toBe(200);
+    expect(state("node03")).toBe("registered");
+    // The agent never saw that answer (connection cut, agent restarted): it registers again.
+    const retry = await post("/api/v1/register", token, { facts: healthyFacts("10.77.0.13") });
+    expect(retry.status).toBe(200);
+    expect(state("node03")).toBe("registered");
+    const key = (retry.json() as { agentKey: string }).agentKey;
+    expect((await post("/api/v1/heartbeat", (lost.json() as { agentKey: string }).agentKey, { facts: healthyFacts() })).status).toBe(403);
+    expect((await post("/api/v1/heartbeat", key, { facts: healthyFacts() })).json()).toEqual({ state: "ready" });
+    expect((await post("/api/v1/register", token, { facts: healthyFacts() })).status).toBe(403);
+    expect(master.inventory.getByName("node03")?.hasInstallToken).toBe(false);
   });
 
   it("maekin nodes list/show/reinstall/forget talk to the master", async () => {

@@ -3,7 +3,7 @@
 import express, { type Request } from "express";
 import type { Logger } from "pino";
 import { evaluateChecks, firstFailure, type Facts } from "../agent/index.js";
-import { InventoryError, isInstalled, type Inventory, type NodeRecord, type NodeState } from "../inventory/index.js";
+import { InventoryError, type Inventory, type NodeRecord, type NodeState } from "../inventory/index.js";
 import type { Cluster } from "../model/cluster.js";
 import { issueNodeCertificate, type ClusterCa } from "../pki/index.js";
 import { eventBody, heartbeatBody, parseBody, registerBody } from "./_api-schemas.js";
@@ -37,7 +37,7 @@ export function createApiRouter(options: ApiOptions): express.Router {
 
   const byInstallToken = (req: Request): NodeRecord => {
     const node = inventory.getByToken(bearer(req));
-    if (!node) throw new HttpError(403, "this install token is not valid (reinstalled or registered already?)");
+    if (!node) throw new HttpError(403, "this install token is not valid (node reinstalled, or its agent registered and sent a heartbeat already?)");
     return node;
   };
   const admin = (req: Request): void => {
@@ -78,27 +78,20 @@ export function createApiRouter(options: ApiOptions): express.Router {
     const ip = node.ip ?? facts.bridge.address;
     if (!ip) throw new HttpError(400, `the master has no address for ${node.name} and the agent reported none on its bridge`);
     const cert = await issueNodeCertificate(ca, { hostname: node.name, fqdn: `${node.name}.${cluster.domain}`, ip });
-    const registered = guard(() => {
-      // An agent that registers proves the install finished, even if install.done was lost.
-      let current = node;
-      for (const step of ["installing", "installed"] as const) {
-        if (!isInstalled(current.state) && current.state !== "failed") current = moveTo(current, step, "agent registered: the install finished");
-      }
-      inventory.setCertificateSerial(node.id, cert.serial);
-      inventory.recordHeartbeat(node.id, facts as Record<string, unknown>);
-      const agentKey = inventory.issueAgentKey(node.id);
-      moveTo(current, "registered", "agent registered");
-      inventory.revokeInstallToken(node.id);
-      return agentKey;
-    });
+    // One transaction: a master killed half-way leaves the node as it was, and the agent's retry
+    // (the install token stays valid until the first heartbeat) registers it.
+    const { node: after, agentKey } = guard(() => inventory.register(node.id, { serial: cert.serial, facts: facts as Record<string, unknown> }));
+    if (after.state !== "registered") logger.warn({ node: node.name, state: after.state }, "registered, but the state machine kept the node where it was");
     logger.info({ node: node.name, serial: cert.serial }, "node registered");
-    res.json({ name: node.name, agentKey: registered, caCert: ca.certPem, cert: cert.certPem, key: cert.keyPem });
+    res.json({ name: node.name, agentKey, caCert: ca.certPem, cert: cert.certPem, key: cert.keyPem });
   });
 
   router.post("/heartbeat", (req, res) => {
     const node = inventory.getByAgentKey(bearer(req));
     if (!node) throw new HttpError(403, "this agent key is not valid (node forgotten or reinstalled?)");
     const { facts } = parseBody(heartbeatBody, req.body);
+    // A heartbeat proves the agent holds its key: the install token is spent now.
+    if (node.hasInstallToken) inventory.revokeInstallToken(node.id);
     // The master decides readiness from the facts; the agent's own verdict is not trusted.
     const checks = evaluateChecks(facts as unknown as Facts);
     const failure = firstFailure(checks);

@@ -189,3 +189,28 @@ describe("heartbeats and staleness", () => {
     expect(inv.events(a.id).at(-1)?.type).toBe("certificate");
   });
 });
+
+describe("registration", () => {
+  it("walks an installing node to registered with serial, facts and a working agent key", () => {
+    const node = inv.ensureNode({ name: "n1", mac: MAC_A, ip: "10.0.0.11", profile: "deb" });
+    for (const to of ["booting", "installing"] as const) inv.transition(node.id, to);
+    const { node: after, agentKey } = inv.register(node.id, { serial: "0a1b", facts: { hostname: "n1" } });
+    expect(after).toMatchObject({ state: "registered", certSerial: "0a1b", hasAgentKey: true, facts: { hostname: "n1" } });
+    expect(inv.getByAgentKey(agentKey)?.id).toBe(node.id);
+    expect(inv.events(node.id).map((e) => e.type).slice(-4)).toEqual(["state", "certificate", "agent-key-issued", "state"]);
+  });
+
+  it("is one transaction: a failure half-way leaves the node exactly as it was (kill -9 mid-registration)", () => {
+    const node = inv.ensureNode({ name: "n1", mac: MAC_A, ip: "10.0.0.11", profile: "deb" });
+    inv.transition(node.id, "booting");
+    const before = { node: inv.get(node.id), events: inv.events(node.id) };
+    let calls = 0;
+    const failing = createInventory({ path: join(dir, "inventory.db"), clock: { now: () => { if (++calls > 4) throw new Error("crash"); return now; } } });
+    try {
+      expect(() => failing.register(node.id, { serial: "0a1b", facts: { hostname: "n1" } })).toThrow("crash");
+    } finally {
+      failing.close();
+    }
+    expect({ node: inv.get(node.id), events: inv.events(node.id) }).toEqual(before);
+  });
+});

@@ -9,7 +9,7 @@ import { discoveredName, firmwareFromFacts } from "./_firmware.js";
 import type { NodeRow } from "./_rows.js";
 import { createSecrets } from "./_secrets.js";
 import { prepareStatements } from "./_statements.js";
-import { checkTransition, type NodeState } from "./_states.js";
+import { checkTransition, isInstalled, type NodeState } from "./_states.js";
 import type { Clock, DeclaredNode, EventInput, Inventory, InventoryOptions, Logger, NodeRecord, TransitionOptions, TransitionResult } from "./_types.js";
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -223,6 +223,19 @@ export function createInventory(options: InventoryOptions): Inventory {
     return q.record(row(nodeId));
   });
 
+  const register = db.transaction((nodeId: number, input: { serial: string; facts: Record<string, unknown> }) => {
+    // An agent that registers proves the install finished, even if install.done was lost.
+    for (const step of ["installing", "installed"] as const) {
+      const r = row(nodeId);
+      if (!isInstalled(r.state) && r.state !== "failed") applyTransition(r, step, { reason: "agent registered: the install finished" });
+    }
+    secrets.setCertificateSerial(nodeId, input.serial);
+    recordHeartbeat(nodeId, input.facts);
+    const agentKey = secrets.issueAgentKey(nodeId);
+    applyTransition(row(nodeId), "registered", { reason: "agent registered" });
+    return { node: q.record(row(nodeId)), agentKey };
+  });
+
   const markStale = db.transaction((now: number, maxAgeMs: number): NodeRecord[] => {
     return q.staleNodes.all(now - maxAgeMs).map((r) => {
       const age = Math.round((now - (r.last_heartbeat ?? r.state_since)) / 1000);
@@ -253,6 +266,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     issueAgentKey: db.transaction(secrets.issueAgentKey),
     verifyAgentKey: secrets.verifyAgentKey,
     setCertificateSerial: db.transaction(secrets.setCertificateSerial),
+    register,
     recordHeartbeat,
     markStale,
     close: () => db.close(),

@@ -146,6 +146,12 @@ export interface Inventory {
   verifyAgentKey(nodeId: number, agentKey: string): boolean;
   /** Records the serial of the certificate issued to the node. */
   setCertificateSerial(nodeId: number, serial: string): NodeRecord;
+  /**
+   * An agent's registration in one transaction: the install counts as finished, the certificate
+   * serial, facts and a new agent key are stored, and the node moves to registered. A crash
+   * leaves all of it or none. Refused moves (e.g. from failed) are in the event log, not thrown.
+   */
+  register(nodeId: number, input: { serial: string; facts: Record<string, unknown> }): { node: NodeRecord; agentKey: string };
   /** Stores the agent's facts and the heartbeat time (state changes are the caller's, via transition). */
   recordHeartbeat(nodeId: number, facts: Record<string, unknown>): NodeRecord;
   /** Moves registered/ready nodes with no heartbeat for maxAgeMs to offline; returns them. */
