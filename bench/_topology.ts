@@ -7,9 +7,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestNet, type TestNet } from "../test/harness/netns.js";
 
-/** Addresses on the two links; /16 so that DHCP pools can hold 100k leases. */
-export const MK = { server: "10.77.0.1", client: "10.77.0.2", cidr: 16 } as const;
-export const PEER = { server: "10.78.0.1", client: "10.78.0.2", cidr: 16 } as const;
+/** Addresses on the two links; /14 so that DHCP pools hold 250k leases. */
+export const MK = { server: "10.80.0.1", client: "10.80.0.2", cidr: 14, subnet: "10.80.0.0/14", pool: ["10.80.1.0", "10.83.255.254"] } as const;
+export const PEER = { server: "10.84.0.1", client: "10.84.0.2", cidr: 14, subnet: "10.84.0.0/14", pool: ["10.84.1.0", "10.87.255.254"] } as const;
 
 /** The repository root (where tsx and the sources are). */
 export const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
