@@ -7,7 +7,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { netnsUnavailable } from "../test/harness/netns.js";
 import { machineSnapshot, stealPercent } from "./_proc.js";
-import { printFigure, summarize, type Figure } from "./_report.js";
+import { summarize, type Figure } from "./_report.js";
 import { createBenchNet, REPO, type BenchContext } from "./_topology.js";
 
 const BENCHES: Record<string, () => Promise<(ctx: BenchContext) => Promise<Figure[]>>> = {
@@ -66,18 +66,14 @@ try {
 }
 
 console.log("\n== summary (ratio = median of per-round maekin/peer; see 'better' per unit)");
-let header = true;
 for (const r of results) {
   for (const f of r.figures) {
     if (f.peer === null) continue;
-    console.log(`${header ? "" : ""}${f.bench.padEnd(6)} ${f.name.padEnd(40)} ${Number.isFinite(f.ratio) ? f.ratio.toFixed(2) : "-"}x ${f.peer}${f.goal === null ? "" : ` (goal ${f.better === "higher" ? ">=" : "<="}${f.goal}: ${f.goalMet ? "met" : "NOT met"})`}`);
-    header = false;
+    console.log(`${f.bench.padEnd(6)} ${f.name.padEnd(40)} ${Number.isFinite(f.ratio) ? f.ratio.toFixed(2) : "-"}x ${f.peer}${f.goal === null ? "" : ` (goal ${f.better === "higher" ? ">=" : "<="}${f.goal}: ${f.goalMet ? "met" : "NOT met"})`}`);
   }
 }
 await mkdir(join(REPO, "bench", "results"), { recursive: true });
 const file = join(REPO, "bench", "results", `${started.toISOString().replace(/[:.]/g, "-")}${opts.quick ? "-quick" : ""}.json`);
 await writeFile(file, `${JSON.stringify({ started: started.toISOString(), machine, options: opts, results }, null, 1)}\n`);
 console.log(`\nresults: ${file}`);
-// Silence unused-helper lint when only some benches run.
-void printFigure;
 process.exit(exitCode);

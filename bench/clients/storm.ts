@@ -78,7 +78,7 @@ async function tftpGet(host: string, file: string): Promise<number> {
       let lastTo = 69;
       let tries = 0;
       const send = () => sock.send(last, lastTo, host);
-      let timer = setInterval(() => { if (++tries > 8) { clearInterval(timer); reject(new Error("TFTP timeout")); } else send(); }, 1000);
+      const timer = setInterval(() => { if (++tries > 8) { clearInterval(timer); reject(new Error("TFTP timeout")); } else send(); }, 1000);
       const ack = (block: number) => { last = Buffer.from([0, 4, (block >> 8) & 255, block & 255]); lastTo = peerPort; tries = 0; send(); };
       sock.on("message", (msg, rinfo) => {
         const op = msg.readUInt16BE(0);
@@ -92,8 +92,6 @@ async function tftpGet(host: string, file: string): Promise<number> {
         if (block === ((expect - 1) & 0xffff) && msg.length - 4 < blksize) { clearInterval(timer); resolve(got); }
       });
       send();
-      void timer;
-      timer = timer as NodeJS.Timeout;
     });
   } finally {
     sock.close();
