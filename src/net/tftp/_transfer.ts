@@ -3,7 +3,7 @@
 // address or port: a stranger's ACK or ERROR never reaches this code (RFC 1350 §4 TIDs).
 import type { Socket } from "node:dgram";
 import { decode, encode } from "./_codec.js";
-import { ErrorCode } from "./_constants.js";
+import { ErrorCode, Opcode } from "./_constants.js";
 import { OPTION_PROBE } from "./_types.js";
 import type { TftpOption } from "./_packet.js";
 import { onAck, rewind, sendable, sent, startWindow, wireBlock, type WindowState } from "./_window.js";
@@ -45,8 +45,10 @@ export interface Transfer {
   abort(reason: string): void;
 }
 
-// Read-ahead size: a few dozen syscalls per MiB instead of one per block.
-const READ_CHUNK = 64 * 1024;
+// Read size: a few syscalls per MiB instead of one per block. Reads go through libuv's thread
+// pool, whose round trip on a loaded machine can take milliseconds: the next chunk is read while
+// the current one is on the wire (see prefetch), so a lock-step transfer never waits for the disk.
+const READ_CHUNK = 128 * 1024;
 
 /** Starts sending `source` over the connected socket; resolves when the last block is acknowledged or it gives up. */
 export function startTransfer(o: TransferOptions): Transfer {
@@ -56,8 +58,12 @@ export function startTransfer(o: TransferOptions): Transfer {
   let state: WindowState = startWindow(o.windowsize, oackBytes !== undefined);
   // The last block is the first one shorter than blksize (RFC 1350 §6), possibly empty.
   let last = source.size === undefined ? undefined : Math.floor(source.size / blksize) + 1;
+  // Encoded DATA packets by absolute block, from the window's base up to what was read ahead.
   const cache = new Map<number, Buffer>();
+  let cacheLow = 1; // lowest block that may still be cached
   let readNext = 1;
+  let reading: Promise<void> | undefined;
+  let readError: Error | undefined;
   let tries = 0;
   let timer: NodeJS.Timeout | undefined;
   let pumping = false;
@@ -86,22 +92,35 @@ export function startTransfer(o: TransferOptions): Transfer {
     resolve({ ok, ...(reason === undefined ? {} : { reason }), bytes, blocks: Math.max(0, state.base - 1), retransmits });
   };
 
-  const readUpTo = async (abs: number) => {
-    while (readNext <= abs && !finished) {
-      const count = last === undefined ? chunkBlocks : Math.min(chunkBlocks, last - readNext + 1);
-      const offset = (readNext - 1) * blksize;
-      const want = source.size === undefined ? count * blksize : Math.max(0, Math.min(count * blksize, source.size - offset));
-      const buf = want > 0 ? await source.read(offset, want) : Buffer.alloc(0);
-      for (let i = 0; i < count; i++) {
-        const piece = buf.subarray(i * blksize, Math.min((i + 1) * blksize, buf.length, want));
-        cache.set(readNext, piece);
-        readNext++;
-        if (piece.length < blksize) {
-          last = readNext - 1; // a short read ends the file, even if it shrank under us
-          break;
-        }
+  /** Reads the next chunk and caches its blocks as ready-to-send DATA packets (one copy, at read time). */
+  const readChunk = async () => {
+    const count = last === undefined ? chunkBlocks : Math.min(chunkBlocks, last - readNext + 1);
+    if (count <= 0) return;
+    const offset = (readNext - 1) * blksize;
+    const want = source.size === undefined ? count * blksize : Math.max(0, Math.min(count * blksize, source.size - offset));
+    const buf = want > 0 ? await source.read(offset, want) : Buffer.alloc(0);
+    if (finished) return;
+    for (let i = 0; i < count; i++) {
+      const piece = buf.subarray(i * blksize, Math.min((i + 1) * blksize, buf.length, want));
+      cache.set(readNext, encode({ op: "DATA", block: wireBlock(readNext), data: piece }));
+      readNext++;
+      if (piece.length < blksize) {
+        last = readNext - 1; // a short read ends the file, even if it shrank under us
+        break;
       }
     }
+  };
+
+  /** The read in flight, or a new one; a failure is kept for the pump to report. */
+  const fill = (): Promise<void> =>
+    (reading ??= readChunk()
+      .catch((err: unknown) => { readError = err as Error; })
+      .finally(() => { reading = undefined; }));
+
+  /** Starts reading the next chunk while less than a chunk is buffered past the window. */
+  const prefetch = () => {
+    if (finished || reading || readError || (last !== undefined && readNext > last)) return;
+    if (readNext <= state.base + o.windowsize + chunkBlocks) void fill();
   };
 
   let armedFor = -1;
@@ -131,13 +150,14 @@ export function startTransfer(o: TransferOptions): Transfer {
           let packet: Buffer;
           if (abs === 0 && oackBytes) packet = oackBytes;
           else {
-            if (!cache.has(abs)) await readUpTo(abs);
+            while (!cache.has(abs) && !finished && !readError && readNext <= abs && (last === undefined || abs <= last)) await fill();
+            if (readError) throw readError;
             // An ACK or timeout may have moved the window, or a short read moved the end, meanwhile.
             if (finished || state.next !== abs || (last !== undefined && abs > last)) continue;
             const data = cache.get(abs);
             // Blocks at or past the base stay cached until acknowledged; a miss is a bug, not a retry.
             if (!data) return finish(false, `internal: block ${abs} not buffered`, "internal server error");
-            packet = encode({ op: "DATA", block: wireBlock(abs), data });
+            packet = data;
           }
           if (abs <= state.highest) retransmits++;
           else if (abs > 0) bytes += packet.length - 4;
@@ -145,6 +165,7 @@ export function startTransfer(o: TransferOptions): Transfer {
           socket.send(packet); // without a callback, send errors arrive as "error" events
         }
       } while (again && !finished);
+      prefetch();
       arm();
     } catch (err) {
       finish(false, `read-error: ${(err as Error).message}`, "read error on server");
@@ -160,22 +181,28 @@ export function startTransfer(o: TransferOptions): Transfer {
     void pump();
   }
 
-  socket.on("message", (msg) => {
+  socket.on("message", (msg: Buffer) => {
     if (finished) return;
-    const decoded = decode(msg);
-    if (!decoded.ok) return o.onMalformed();
-    const p = decoded.packet;
-    if (p.op === "ERROR") {
-      // RFC 2347: a client may end the transfer after the OACK with ERROR 8. PXE firmware (EDK II,
-      // most PXE ROMs) does exactly that to learn tsize before the real download: not a failure.
-      if (p.code === ErrorCode.OPTION_REFUSED && oackBytes && state.base === 0) return finish(false, OPTION_PROBE);
-      return finish(false, `client-error: ${p.code} ${p.message}`);
+    // The hot path: an ACK is 4 bytes (or a little more, padded), read in place with no decode.
+    let block: number;
+    if (msg.length >= 4 && msg[0] === 0 && msg[1] === Opcode.ACK) block = msg.readUInt16BE(2);
+    else {
+      const decoded = decode(msg);
+      if (!decoded.ok) return o.onMalformed();
+      const p = decoded.packet;
+      if (p.op === "ERROR") {
+        // RFC 2347: a client may end the transfer after the OACK with ERROR 8. PXE firmware (EDK II,
+        // most PXE ROMs) does exactly that to learn tsize before the real download: not a failure.
+        if (p.code === ErrorCode.OPTION_REFUSED && oackBytes && state.base === 0) return finish(false, OPTION_PROBE);
+        return finish(false, `client-error: ${p.code} ${p.message}`);
+      }
+      if (p.op !== "ACK") return o.onUnexpected();
+      block = p.block;
     }
-    if (p.op !== "ACK") return o.onUnexpected();
-    const effect = onAck(state, p.block);
+    const effect = onAck(state, block);
     if (effect.kind === "ignored") return; // old or duplicate: no resend (Sorcerer's Apprentice)
     state = effect.state;
-    for (const k of cache.keys()) if (k < state.base) cache.delete(k);
+    for (; cacheLow < state.base; cacheLow++) cache.delete(cacheLow);
     tries = 0;
     if (last !== undefined && effect.acked >= last) return finish(true);
     void pump();
