@@ -114,7 +114,8 @@ export async function startMaster(options: MasterOptions): Promise<Master> {
 
     // TFTP
     const tftpPort = options.tftpPort ?? config.master.tftp.port;
-    const tftp: TftpServer = createTftpServer({ address: options.httpBind ?? "0.0.0.0", port: tftpPort, handler: tftpHandler(assets), logger: portLogger(logger) });
+    // A boot storm starts hundreds of transfers at once; 128 (the default) answered "busy" to half of 250 nodes.
+    const tftp: TftpServer = createTftpServer({ address: options.httpBind ?? "0.0.0.0", port: tftpPort, maxTransfers: 2048, handler: tftpHandler(assets), logger: portLogger(logger) });
     const tftpAddress = await tftp.listen().catch((err) => { throw bindError(err.cause ?? err, "TFTP", tftpPort, "master.tftp.port"); });
     stops.push(() => tftp.close());
     metrics.sources.tftp = () => ({ ...tftp.stats });
