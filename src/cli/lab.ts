@@ -38,12 +38,13 @@ Options:
   -c, --config FILE     use this config instead of writing one (its master.interface is the bridge)
       --name NS         the namespace's name (default maekin-lab)
       --memory MIB      memory per node (default 1024)
+      --accel A         auto (default: KVM when a test guest runs under it), kvm or tcg
       --json            status as JSON
       --purge           down: also delete disks, logs, the state dir and the lab's config
   -h, --help            show this help`,
   options: {
     nodes: { type: "string" }, firmware: { type: "string" }, dir: { type: "string" }, config: { type: "string", short: "c" },
-    name: { type: "string" }, memory: { type: "string" }, json: { type: "boolean" }, purge: { type: "boolean" },
+    name: { type: "string" }, accel: { type: "string" }, memory: { type: "string" }, json: { type: "boolean" }, purge: { type: "boolean" },
   },
   positionals: true,
   async run(args, io) {
@@ -77,6 +78,8 @@ async function up(args: ParsedArgs, io: Io, dir: string): Promise<number> {
   const file = str(args, "config");
   const memory = str(args, "memory");
   if (memory !== undefined && !/^\d+$/.test(memory)) throw new UsageError(`--memory takes MiB, not "${memory}"`, labCommand.usage);
+  const accel = str(args, "accel", "auto");
+  if (accel !== "auto" && accel !== "kvm" && accel !== "tcg") throw new UsageError(`--accel must be auto, kvm or tcg, not "${accel}"`, labCommand.usage);
   let network;
   let config: string | undefined;
   if (file) {
@@ -91,7 +94,7 @@ async function up(args: ParsedArgs, io: Io, dir: string): Promise<number> {
   });
   await upLab({
     plan, writeConfig: !config, maekin: [process.execPath, join(packageRoot, "bin", "maekin.js")], report: io.out,
-    ...(memory ? { memoryMiB: Number(memory) } : {}),
+    accel, ...(memory ? { memoryMiB: Number(memory) } : {}),
   });
   return 0;
 }

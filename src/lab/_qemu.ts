@@ -83,3 +83,29 @@ export async function findOvmf(candidates = OVMF_CANDIDATES): Promise<OvmfFiles 
   for (const c of candidates) if ((await readable(c.code)) && (await readable(c.vars))) return c;
   return undefined;
 }
+
+/** What the KVM probe guest writes to its serial port once it ran. */
+export const KVM_PROBE_OK = "KVMOK";
+
+/**
+ * A 512-byte boot sector that runs an FPU instruction and writes KVM_PROBE_OK to COM1. Some hosts
+ * (nested virtualization) open /dev/kvm fine but hang or fail to emulate real firmware; a guest
+ * that actually runs is the only honest test.
+ */
+export function kvmProbeImage(): Uint8Array {
+  const code = [0x9b, 0xdb, 0xe3, 0xba, 0xf8, 0x03]; // finit; mov dx, 0x3f8
+  for (const ch of `${KVM_PROBE_OK}\n`) code.push(0xb0, ch.charCodeAt(0), 0xee); // mov al, ch; out dx, al
+  code.push(0xf4, 0xeb, 0xfd); // hlt; jmp back to hlt
+  const image = new Uint8Array(512);
+  image.set(code);
+  image.set([0x55, 0xaa], 510);
+  return image;
+}
+
+/** The argv that boots the probe image under KVM, without a NIC, serial to serialLog. */
+export function kvmProbeArgv(image: string, serialLog: string): string[] {
+  return [
+    "qemu-system-x86_64", "-accel", "kvm", "-m", "64", "-nographic", "-vga", "none", "-monitor", "none", "-nic", "none",
+    "-no-reboot", "-serial", `file:${serialLog}`, "-drive", `file=${image},format=raw,if=ide`,
+  ];
+}

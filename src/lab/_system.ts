@@ -1,8 +1,10 @@
 // Thin adapters between the lab and the host: `ip`, `qemu-img`, detached processes in a
 // namespace, and /proc. Every command is an argv array, never a shell string.
 import { execFile, spawn } from "node:child_process";
-import { open, readFile } from "node:fs/promises";
+import { open, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
+import { KVM_PROBE_OK, kvmProbeArgv, kvmProbeImage } from "./_qemu.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -103,13 +105,31 @@ export async function stopProcess(pid: number, graceMs = 10_000): Promise<"stopp
   return "killed";
 }
 
-/** True when /dev/kvm can be opened for reading and writing (QEMU can use KVM). */
-export async function kvmUsable(): Promise<boolean> {
+/** True when /dev/kvm opens and a tiny guest actually runs under KVM within timeoutMs. */
+export async function kvmWorks(workDir: string, timeoutMs = 8_000): Promise<boolean> {
   try {
     await (await open("/dev/kvm", "r+")).close();
-    return true;
   } catch {
     return false;
+  }
+  const image = join(workDir, ".kvm-probe.img");
+  const serial = join(workDir, ".kvm-probe.serial");
+  await writeFile(image, kvmProbeImage());
+  await writeFile(serial, "");
+  const [cmd, ...args] = kvmProbeArgv(image, serial);
+  const child = spawn(cmd!, args, { stdio: "ignore" });
+  const exited = new Promise<void>((resolve) => { child.once("exit", () => resolve()); child.once("error", () => resolve()); });
+  try {
+    for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(100)) {
+      if ((await readFile(serial, "utf8").catch(() => "")).includes(KVM_PROBE_OK)) return true;
+      if (child.exitCode !== null) return false;
+    }
+    return false;
+  } finally {
+    child.kill("SIGKILL");
+    await exited;
+    await rm(image, { force: true });
+    await rm(serial, { force: true });
   }
 }
 

@@ -8,7 +8,7 @@ import { downLab } from "./_down.js";
 import type { LabPlan } from "./_plan.js";
 import { findOvmf, qemuArgv, readable } from "./_qemu.js";
 import { readLabState, writeLabState, type LabState } from "./_state.js";
-import { inNamespace, isRunning, kvmUsable, LabError, listNamespaces, MASTER_MARKER, QEMU_MARKER, run, spawnDetached, waitForLogLine } from "./_system.js";
+import { inNamespace, isRunning, kvmWorks, LabError, listNamespaces, MASTER_MARKER, QEMU_MARKER, run, spawnDetached, waitForLogLine } from "./_system.js";
 
 /** How `lab up` runs. */
 export interface LabUpOptions {
@@ -20,6 +20,8 @@ export interface LabUpOptions {
   /** Progress lines. */
   readonly report: (line: string) => void;
   readonly memoryMiB?: number;
+  /** kvm, tcg, or auto (default): KVM when a test guest runs under it. */
+  readonly accel?: "auto" | "kvm" | "tcg";
   readonly cpus?: number;
   /** How long the master may take to say it is serving. */
   readonly masterTimeoutMs?: number;
@@ -40,6 +42,10 @@ export async function upLab(options: LabUpOptions): Promise<LabState> {
     nodes: plan.nodes.map((n) => ({ name: n.name, mac: n.mac, ip: n.ip, tap: n.tap, firmware: n.firmware, disk: n.disk, serialLog: n.serialLog, qemuLog: n.qemuLog })),
   };
   const save = () => writeLabState(plan.stateFile, state);
+  // The KVM probe takes up to 8 s where KVM hangs: run it while the network and the master come up.
+  const accelP: Promise<"kvm" | "tcg"> = options.accel === "auto" || options.accel === undefined
+    ? kvmWorks(plan.dir).then((ok) => (ok ? "kvm" : "tcg"), () => "tcg")
+    : Promise.resolve(options.accel);
   try {
     if (options.writeConfig) {
       await writeFile(plan.config, labConfigText(plan), { mode: 0o644 });
@@ -66,7 +72,8 @@ export async function upLab(options: LabUpOptions): Promise<LabState> {
     }
     say(`master: maekin serve (pid ${pid}) at ${plan.masterUrl} in ${plan.namespace}, log ${plan.masterLog}, state ${plan.stateDir}`);
 
-    const accel = (await kvmUsable()) ? "kvm" : "tcg";
+    const accel = await accelP;
+    if (options.accel !== accel) say(`accelerator: ${accel}${accel === "tcg" ? " (KVM is missing or does not run a test guest here; installs are slow)" : ""}`);
     const ovmf = plan.nodes.some((n) => n.firmware === "uefi") ? await findOvmf() : undefined;
     for (const [i, node] of plan.nodes.entries()) {
       if (node.ovmfVars && ovmf && !(await readable(node.ovmfVars))) await copyFile(ovmf.vars, node.ovmfVars);
