@@ -97,7 +97,7 @@ export async function upLab(options: LabUpOptions): Promise<LabState> {
     say(`lab ${plan.namespace} is up: ${plan.nodes.length} node(s) network-booting; \`maekin lab status --dir ${plan.dir}\` follows them`);
     return state;
   } catch (err) {
-    report(`lab up failed: ${(err as Error).message}; tearing down what was made`);
+    report("lab up failed: tearing down what was made (disks and logs stay)");
     await downLab({ dir: plan.dir, namespace: plan.namespace, report: () => undefined }).catch(() => undefined);
     throw err;
   }
