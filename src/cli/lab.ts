@@ -2,6 +2,7 @@
 // in a network namespace, on one machine.
 import { dirname, join, resolve } from "node:path";
 import { loadConfig } from "../config/index.js";
+import { InventoryError } from "../inventory/index.js";
 import { downLab, LabError, LabPlanError, labStatus, parseLabFirmware, parseNodeCount, planLab, upLab, type LabStatus } from "../lab/index.js";
 import { createCluster } from "../model/cluster.js";
 import { parseCidr } from "../model/ipv4.js";
@@ -65,6 +66,7 @@ Options:
       }
     } catch (err) {
       if (err instanceof LabPlanError) throw new UsageError(err.message, labCommand.usage);
+      if (err instanceof InventoryError) throw new UserError(`${err.message} (lab status reads the inventory in the lab's state dir: run it as root)`, { code: err.code, cause: err });
       if (err instanceof LabError || err instanceof Error && /lab state file|is not JSON/.test(err.message)) {
         throw new UserError(err.message, { code: (err as LabError).code ?? "LAB_STATE", cause: err });
       }
