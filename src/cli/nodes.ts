@@ -7,7 +7,8 @@ import { createCluster } from "../model/cluster.js";
 import { str, UsageError, UserError, type Command } from "./_command.js";
 import { DEFAULT_STATE_DIR } from "./serve.js";
 
-const ago = (ms: number) => {
+/** A duration as "42s", "5m" or "3h". */
+export const ago = (ms: number) => {
   const s = Math.max(0, Math.round(ms / 1000));
   return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
 };

@@ -1,80 +1,10 @@
-// QEMU machines that network-boot: a pure argv builder, firmware lookup and a preflight that
-// says why QEMU cannot run here. Shared by the boot tests and, later, `maekin lab`.
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
+// QEMU machines that network-boot: the argv builder and firmware lookup live in src/lab/_qemu.ts
+// (product code, `maekin lab`); this adds the preflight that says why QEMU cannot run here.
+import { findOvmf, readable } from "../../src/lab/_qemu.js";
 import { sh } from "./netns.js";
 
-/** Firmware and PXE ROM combinations we boot. */
-export type Firmware =
-  /** SeaBIOS with QEMU's iPXE NIC ROM: the firmware's PXE stack is iPXE itself. */
-  | "bios"
-  /** OVMF with QEMU's iPXE EFI NIC ROM: again iPXE from the first packet. */
-  | "uefi"
-  /** OVMF without a NIC ROM: EDK II's own PXE loads ipxe.efi over TFTP, then iPXE asks again. */
-  | "uefi-pxe";
-
-/** OVMF split images: read-only code and a template for the per-machine variable store. */
-export interface OvmfFiles {
-  readonly code: string;
-  readonly vars: string;
-}
-
-/** One network-booting machine. */
-export interface QemuMachine {
-  readonly mac: string;
-  /** Tap device (in the caller's namespace) the NIC is plugged into. */
-  readonly tap: string;
-  readonly firmware: Firmware;
-  /** Serial console (ttyS0) goes to this file. */
-  readonly serialLog: string;
-  /** Required for the UEFI firmwares: OVMF code and this machine's writable copy of the vars. */
-  readonly ovmf?: OvmfFiles;
-  readonly memoryMiB?: number;
-  readonly cpus?: number;
-  /** "tcg" (default; works without /dev/kvm) or "kvm". */
-  readonly accel?: "tcg" | "kvm";
-  /** NIC model; default virtio-net-pci. */
-  readonly nic?: string;
-  /** QEMU's own debug log (-D), e.g. for guest errors; omitted by default. */
-  readonly qemuLog?: string;
-}
-
-/** The argv (qemu-system-x86_64 first) that powers the machine on and boots it from the network. */
-export function qemuArgv(m: QemuMachine): string[] {
-  const uefi = m.firmware !== "bios";
-  if (uefi && !m.ovmf) throw new Error(`firmware ${m.firmware} needs ovmf code and vars files`);
-  // romfile= (empty) drops QEMU's iPXE option ROM, so the firmware's built-in PXE has to do the work.
-  const rom = m.firmware === "uefi-pxe" ? ",romfile=" : "";
-  return [
-    "qemu-system-x86_64",
-    "-accel", m.accel ?? "tcg",
-    "-m", String(m.memoryMiB ?? 1024),
-    "-smp", String(m.cpus ?? 2),
-    "-nographic", "-vga", "none", "-monitor", "none", "-no-reboot",
-    "-serial", `file:${m.serialLog}`,
-    ...(m.qemuLog ? ["-D", m.qemuLog] : []),
-    ...(uefi && m.ovmf
-      ? ["-drive", `if=pflash,format=raw,readonly=on,file=${m.ovmf.code}`, "-drive", `if=pflash,format=raw,file=${m.ovmf.vars}`]
-      : []),
-    "-boot", "n",
-    "-netdev", `tap,id=n0,ifname=${m.tap},script=no,downscript=no`,
-    "-device", `${m.nic ?? "virtio-net-pci"},netdev=n0,mac=${m.mac}${rom}`,
-  ];
-}
-
-/** Where Debian's ovmf package puts the 4 MB split images (the 2 MB ones as a fallback). */
-export const OVMF_CANDIDATES: readonly OvmfFiles[] = [
-  { code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: "/usr/share/OVMF/OVMF_VARS_4M.fd" },
-  { code: "/usr/share/OVMF/OVMF_CODE.fd", vars: "/usr/share/OVMF/OVMF_VARS.fd" },
-];
-
-const readable = (path: string) => access(path, constants.R_OK).then(() => true, () => false);
-
-/** The first OVMF pair present here, or undefined. */
-export async function findOvmf(candidates = OVMF_CANDIDATES): Promise<OvmfFiles | undefined> {
-  for (const c of candidates) if ((await readable(c.code)) && (await readable(c.vars))) return c;
-  return undefined;
-}
+export { findOvmf, OVMF_CANDIDATES, qemuArgv } from "../../src/lab/_qemu.js";
+export type { Firmware, OvmfFiles, QemuMachine } from "../../src/lab/_qemu.js";
 
 /** Why QEMU network boots cannot run here (missing binary, ROM or firmware), or undefined. */
 export async function qemuUnavailable(options: { ovmf?: boolean } = {}): Promise<string | undefined> {
