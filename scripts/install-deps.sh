@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 # boot tests, the installer netboot files, ISO tools, and debconf for checking preseeds.
 packages=(iproute2 iputils-ping nftables busybox isc-dhcp-client curl atftp tftpd-hpa dnsmasq
   debconf-utils ipxe pxelinux syslinux-common debian-installer-12-netboot-amd64
-  qemu-system-x86 ipxe-qemu ovmf xorriso isolinux grub-efi-amd64-bin)
+  qemu-system-x86 qemu-utils ipxe-qemu ovmf xorriso isolinux grub-efi-amd64-bin)
 # The pki tests check certificates with the openssl CLI (better-sqlite3 builds with the machine's
 # python3, make, g++ and Node headers when no prebuilt binary can be fetched).
 packages+=(openssl)
