@@ -47,7 +47,7 @@ export class MemoryBootStore implements BootStore {
   }
 
   startInstall(record: Omit<BootRecord, "state">): string {
-    const token = randomBytes(24).toString("base64url");
+    const token = `mk${randomBytes(24).toString("base64url")}`;
     this.records.set(record.name, { ...record, state: "booting", tokenHash: hash(token) });
     this.events.push({ name: record.name, state: "booting", event: "boot.script" });
     return token;

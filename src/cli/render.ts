@@ -48,7 +48,7 @@ Options:
     }
     const engine = createEngine();
     for (const node of nodes) {
-      const token = str(args, "token") ?? randomBytes(24).toString("base64url");
+      const token = str(args, "token") ?? `mk${randomBytes(24).toString("base64url")}`;
       const files = renderNodeFiles(engine, cluster, { ...node, profile: node.profileRef }, { token });
       assertClean(node, files);
       if (args.values.stdout) {

@@ -12,7 +12,7 @@ describe("admin token", () => {
   it("is made once with mode 0600, then read back unchanged", async () => {
     const stateDir = join(dir, "state");
     const token = await ensureAdminToken(stateDir);
-    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(token).toMatch(/^mk[A-Za-z0-9_-]{43}$/);
     expect((await stat(adminTokenPath(stateDir))).mode & 0o777).toBe(0o600);
     expect(await readFile(adminTokenPath(stateDir), "utf8")).toBe(`${token}\n`);
     expect(await ensureAdminToken(stateDir)).toBe(token);

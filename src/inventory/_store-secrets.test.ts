@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { MachineFacts } from "../boot/pxe.js";
 import { createInventory, type Inventory, type Logger } from "./index.js";
+import { newSecret } from "./_tokens.js";
 
 const MAC_A = "52:54:00:00:00:0a";
 const MAC_B = "52:54:00:00:00:0b";
@@ -108,7 +109,7 @@ describe("tokens and keys", () => {
     const first = inv.issueInstallToken(a.id);
     const second = inv.issueInstallToken(a.id);
     expect(second).not.toBe(first);
-    expect(second).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(second).toMatch(/^mk[A-Za-z0-9_-]{43}$/);
     expect(inv.verifyInstallToken(a.id, first)).toBe(false);
     expect(inv.verifyInstallToken(a.id, second)).toBe(true);
     expect(inv.verifyInstallToken(12345, second)).toBe(false);
@@ -212,5 +213,11 @@ describe("registration", () => {
       failing.close();
     }
     expect({ node: inv.get(node.id), events: inv.events(node.id) }).toEqual(before);
+  });
+});
+
+describe("secrets on a command line", () => {
+  it("never start with a dash, so `--token <secret>` always parses", () => {
+    for (let i = 0; i < 2000; i++) expect(newSecret()).toMatch(/^mk[A-Za-z0-9_-]{43}$/);
   });
 });

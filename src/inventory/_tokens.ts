@@ -5,9 +5,13 @@
 // prefix of the hash, which tells an attacker nothing about any preimage.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
-/** A fresh secret: 32 random bytes, base64url (43 URL- and path-safe characters). */
+/**
+ * A fresh secret: "mk" and 32 random bytes in base64url (45 URL- and path-safe characters). The
+ * prefix makes it recognizable in a leaked-secret scan, and a secret that started with "-" (one
+ * in 64 did) read as an option when passed on a command line (`maekin agent --token -x...`).
+ */
 export function newSecret(): string {
-  return randomBytes(32).toString("base64url");
+  return `mk${randomBytes(32).toString("base64url")}`;
 }
 
 /** The stored form of a secret: lower-case hex SHA-256. */
