@@ -13,9 +13,10 @@ import { doctorCommand } from "./doctor.js";
 import { assetsCommand } from "./assets.js";
 import { agentCommand } from "./agent.js";
 import { nodesCommand } from "./nodes.js";
+import { isoCommand } from "./iso.js";
 import { validateCommand } from "./validate.js";
 
-const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand, assetsCommand, agentCommand, nodesCommand];
+const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand, assetsCommand, agentCommand, nodesCommand, isoCommand];
 
 /** The package version from package.json. */
 export function version(): string {

@@ -40,16 +40,16 @@ export function splitWords(line: string): string[] {
     const c = line[i]!;
     if (quote === "'") {
       if (c === "'") quote = undefined;
-      else word += c;
+      else word = `${word ?? ""}${c}`;
     } else if (quote === '"') {
       if (c === '"') quote = undefined;
-      else if (c === "\\" && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) word += line[++i];
-      else word += c;
+      else if (c === "\\" && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) word = `${word ?? ""}${line[++i]!}`;
+      else word = `${word ?? ""}${c}`;
     } else if (c === "'" || c === '"') {
       quote = c;
       word ??= "";
     } else if (c === "\\" && i + 1 < line.length) {
-      word = (word ?? "") + line[++i];
+      word = `${word ?? ""}${line[++i]!}`;
     } else if (/\s/.test(c)) {
       if (word !== undefined) words.push(word);
       word = undefined;

@@ -47,11 +47,11 @@ describe("the master's answer files", () => {
     }
   });
 
-  it.each([
-    ["late script", () => files.late],
-    ...preseedScripts(files.preseed).map((s) => [s.where, () => s.body] as const),
+  it.each<[string, string]>([
+    ["late script", files.late],
+    ...preseedScripts(files.preseed).map((s): [string, string] => [s.where, s.body]),
   ])("%s parses (sh -n)", (_where, body) => {
-    const result = spawnSync("sh", ["-n"], { input: body(), encoding: "utf8" });
+    const result = spawnSync("sh", ["-n"], { input: body, encoding: "utf8" });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
   });
