@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, statfs, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { basename, dirname, join, posix, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { createAssetCatalog } from "../assets/index.js";
@@ -17,7 +18,7 @@ import { IsoBuildError } from "./_errors.js";
 import { updateMd5sums } from "./_md5sums.js";
 import { autoArgs, findInstallerEntry, grubWithAutomated, isolinuxEntry, isolinuxWithAutomated, withoutMenuDefault } from "./_menus.js";
 import { payloadPlan, writePayload, type PackageLock } from "./_payload.js";
-import { runXorriso, XORRISO_FIX } from "./_run.js";
+import { runXorriso } from "./_run.js";
 import { bootSetup, catalogArgv, extractAllArgv, parseCatalog, parseMkisofsReport, parseProgress, reportArgv, writeArgv, type BootSetup } from "./_xorriso.js";
 
 /** What the preseed's early_command prints on the serial console. */
@@ -77,6 +78,11 @@ export async function buildMasterIso(options: BuildOptions): Promise<BuildResult
   });
   if (!sourceInfo.isFile()) throw new IsoBuildError("NOT_INSTALLER", `${options.source} is not a file; --source takes a Debian netinst ISO`);
 
+  const workRoot = resolve(options.workDir ?? tmpdir());
+  await mkdir(workRoot, { recursive: true });
+  await mkdir(dirname(out), { recursive: true });
+  await checkSpace(workRoot, dirname(out), sourceInfo.size);
+
   step(`reading the boot set-up of ${basename(source)}`);
   const report = await runXorriso(reportArgv(source), { what: `${options.source} is not a readable ISO image`, failCode: "NOT_INSTALLER" });
   const bootOptions = parseMkisofsReport(report.stdout);
@@ -85,11 +91,6 @@ export async function buildMasterIso(options: BuildOptions): Promise<BuildResult
     const missing = [!boot.bios && "a BIOS El Torito entry", !boot.efi && "a UEFI El Torito entry"].filter(Boolean).join(" and ");
     throw new IsoBuildError("NOT_INSTALLER", `${options.source} is not a Debian installer ISO for BIOS and UEFI: it has no ${missing}; use debian-12.x-amd64-netinst.iso`);
   }
-
-  const workRoot = resolve(options.workDir ?? (await import("node:os")).tmpdir());
-  await mkdir(workRoot, { recursive: true });
-  await mkdir(dirname(out), { recursive: true });
-  await checkSpace(workRoot, dirname(out), sourceInfo.size);
 
   const work = await mkdtemp(join(workRoot, "maekin-iso-"));
   const tree = join(work, "tree");

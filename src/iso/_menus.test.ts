@@ -53,7 +53,7 @@ describe("grubWithAutomated", () => {
   it("puts the automated entry first, as default, with a 5 s timeout", () => {
     expect(out).toMatch(/set timeout=5\nset default=maekin-auto\nmenuentry 'Automated install \(maekin master\)' --id maekin-auto \{\n/);
     expect(out.indexOf("maekin-auto")).toBeLessThan(out.indexOf("'Graphical install'"));
-    expect(out).toContain("linux    /install.amd/vmlinuz auto=true priority=critical console=tty0 console=ttyS0,115200n8 --- quiet console=tty0 console=ttyS0,115200n8\n");
+    expect(out).toContain("linux    /install.amd/vmlinuz auto=true priority=critical console=tty0 console=ttyS0,115200n8 --- console=tty0 console=ttyS0,115200n8\n");
     expect(out).toContain("initrd   /install.amd/maekin/initrd.gz\n");
   });
 

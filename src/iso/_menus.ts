@@ -81,7 +81,7 @@ export function withoutMenuDefault(cfg: string): string {
   return cfg.replace(/^[ \t]*menu[ \t]+default[ \t]*\n/gim, "");
 }
 
-/** Kernel arguments of the automated entry: unattended at critical priority, console on screen and serial. */
+/** Kernel arguments of the automated entry: unattended at critical priority, console on screen and serial, not quiet (the kernel log on the serial console is how a headless install is followed). */
 export function autoArgs(console: string): string {
-  return `auto=true priority=critical ${console} --- quiet ${console}`.replace(/\s+/g, " ").trim();
+  return `auto=true priority=critical ${console} --- ${console}`.replace(/\s+/g, " ").trim();
 }
