@@ -78,9 +78,10 @@ describe.skipIf(unavailable)(`maekin iso build${unavailable ? ` (skipped: ${unav
 
   it("keeps the source's initrd and appends a gzip cpio segment with the preseed to the automated entry's copy", async () => {
     const original = await isoFile(out, "/install.amd/initrd.gz", join(dir, "initrd.orig"));
-    expect(original).toEqual(await isoFile(source, "/install.amd/initrd.gz", join(dir, "initrd.src")));
+    // Buffer.equals, not toEqual: a 40 MB diff would exhaust the test worker's memory.
+    expect(original.equals(await isoFile(source, "/install.amd/initrd.gz", join(dir, "initrd.src")))).toBe(true);
     const ours = await isoFile(out, "/install.amd/maekin/initrd.gz", join(dir, "initrd.maekin"));
-    expect(ours.subarray(0, original.length)).toEqual(original);
+    expect(ours.subarray(0, original.length).equals(original)).toBe(true);
     const segment = gunzipSync(ours.subarray(original.length));
     const entries = decodeCpio(segment);
     expect(entries.map((e) => e.name)).toEqual(["preseed.cfg", "maekin-master-late.sh"]);
@@ -155,7 +156,7 @@ describe.skipIf(unavailable)(`maekin iso build errors${unavailable ? ` (skipped:
     await run("xorriso", ["-as", "mkisofs", "-quiet", "-o", join(dir, "plain.iso"), join(dir, "plain")]);
     const r = await maekin(["iso", "build", "--source", join(dir, "plain.iso"), "-c", EXAMPLE, "-o", join(dir, "o.iso")]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/not a Debian installer ISO for BIOS and UEFI: it has no a BIOS El Torito entry and a UEFI El Torito entry|not a Debian installer ISO/);
+    expect(r.stderr).toMatch(/plain\.iso is not a Debian installer ISO for BIOS and UEFI: it has no BIOS El Torito entry and no UEFI El Torito entry/);
   });
 
   it("reports a config that fails validation as file:line:col", async () => {

@@ -85,10 +85,12 @@ export async function buildMasterIso(options: BuildOptions): Promise<BuildResult
 
   step(`reading the boot set-up of ${basename(source)}`);
   const report = await runXorriso(reportArgv(source), { what: `${options.source} is not a readable ISO image`, failCode: "NOT_INSTALLER" });
+  // xorriso reads a file without an ISO 9660 volume as a blank image and says so only in a warning.
+  if (/No ISO 9660 image/i.test(report.stderr)) throw new IsoBuildError("NOT_INSTALLER", `${options.source} is not a readable ISO image (no ISO 9660 volume in it); use debian-12.x-amd64-netinst.iso`);
   const bootOptions = parseMkisofsReport(report.stdout);
   const boot = bootSetup(bootOptions);
   if (!boot.bios || !boot.efi) {
-    const missing = [!boot.bios && "a BIOS El Torito entry", !boot.efi && "a UEFI El Torito entry"].filter(Boolean).join(" and ");
+    const missing = [!boot.bios && "BIOS", !boot.efi && "UEFI"].filter(Boolean).map((p) => `${p} El Torito entry`).join(" and no ");
     throw new IsoBuildError("NOT_INSTALLER", `${options.source} is not a Debian installer ISO for BIOS and UEFI: it has no ${missing}; use debian-12.x-amd64-netinst.iso`);
   }
 
