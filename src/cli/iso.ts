@@ -1,7 +1,8 @@
 // `maekin iso build`: the master installer ISO. Progress is a bar on a TTY, plain lines otherwise.
 import { relative, resolve } from "node:path";
-import { buildMasterIso, IsoBuildError, type BuildEvent } from "../iso/index.js";
-import { str, UsageError, UserError, type Command, type Io } from "./_command.js";
+import { buildMasterIso, IsoBuildError } from "../iso/index.js";
+import { str, UsageError, UserError, type Command } from "./_command.js";
+import { createProgress } from "./_progress.js";
 
 /** The iso verb. */
 export const isoCommand: Command = {
@@ -44,7 +45,7 @@ Options:
     const workDir = str(args, "work-dir");
     const console = str(args, "console");
     const started = Date.now();
-    const progress = createProgress(io);
+    const progress = createProgress(io, io.isTty && Boolean(process.stdout.isTTY), (text) => process.stdout.write(text));
     try {
       const result = await buildMasterIso({
         source: resolve(io.cwd, source),
@@ -73,36 +74,3 @@ Options:
     }
   },
 };
-
-/** Renders build events: a redrawn bar on a TTY, a line per step and per 10% otherwise. */
-function createProgress(io: Io): ((event: BuildEvent) => void) & { end(): void } {
-  let barShown = false;
-  let lastTenth = -1;
-  const tty = io.isTty && process.stdout.isTTY;
-  const render = (event: BuildEvent) => {
-    if (event.kind === "step") {
-      if (barShown) process.stdout.write("\n");
-      barShown = false;
-      io.out(`${event.message} ...`);
-      return;
-    }
-    if (tty) {
-      const width = 40;
-      const filled = Math.round((event.percent / 100) * width);
-      process.stdout.write(`\r  [${"#".repeat(filled)}${".".repeat(width - filled)}] ${event.percent.toFixed(1).padStart(5)}%`);
-      barShown = true;
-    } else {
-      const tenth = Math.floor(event.percent / 10);
-      if (tenth > lastTenth) {
-        lastTenth = tenth;
-        io.out(`  ${tenth * 10}% written`);
-      }
-    }
-  };
-  return Object.assign(render, {
-    end() {
-      if (barShown) process.stdout.write("\n");
-      barShown = false;
-    },
-  });
-}
