@@ -17,7 +17,7 @@ import { encodeCpio } from "./_cpio.js";
 import { IsoBuildError } from "./_errors.js";
 import { updateMd5sums } from "./_md5sums.js";
 import { autoArgs, findInstallerEntry, grubWithAutomated, isolinuxEntry, isolinuxWithAutomated, withoutMenuDefault } from "./_menus.js";
-import { payloadPlan, writePayload, type PackageLock } from "./_payload.js";
+import { configFilePaths, payloadPlan, writePayload, type PackageLock } from "./_payload.js";
 import { runXorriso } from "./_run.js";
 import { bootSetup, catalogArgv, extractAllArgv, parseCatalog, parseMkisofsReport, parseProgress, reportArgv, writeArgv, type BootSetup } from "./_xorriso.js";
 
@@ -70,6 +70,12 @@ export async function buildMasterIso(options: BuildOptions): Promise<BuildResult
   step(`checking ${options.configShownAs ?? options.config}`);
   const configText = await readFile(options.config, "utf8").catch(() => "");
   const cluster = createCluster(await loadConfig(options.config, options.configShownAs ?? options.config), { baseDir: dirname(resolve(options.config)) });
+  let configFiles: { path: string; from: string }[];
+  try {
+    configFiles = configFilePaths(cluster.profiles.values()).map((path) => ({ path, from: join(cluster.baseDir, path) }));
+  } catch (err) {
+    throw new IsoBuildError("CONFIG_UNFIT", `${options.configShownAs ?? options.config}: ${(err as Error).message}`, { cause: err });
+  }
   if (!masterProfile(cluster)) {
     throw new IsoBuildError("CONFIG_UNFIT", `${options.configShownAs ?? options.config}: the master installs Debian 12 with a profile's root password and SSH keys; add a profile with os: debian-12`);
   }
@@ -153,7 +159,7 @@ export async function buildMasterIso(options: BuildOptions): Promise<BuildResult
     const payloadPath = inTree(MASTER_PATHS.payloadOnMedia);
     await mkdir(dirname(payloadPath), { recursive: true });
     try {
-      await writePayload(payloadPlan({ packageRoot, lock, nodeBinary: options.nodeBinary ?? process.execPath, configText, unit: files.unit, assets }), payloadPath);
+      await writePayload(payloadPlan({ packageRoot, lock, nodeBinary: options.nodeBinary ?? process.execPath, configText, configFiles, unit: files.unit, assets }), payloadPath);
     } catch (err) {
       throw new IsoBuildError("PAYLOAD_FAILED", `packing the payload failed: ${(err as Error).message}; run \`npm ci && npm run build\` in the maekin package first`, { cause: err });
     }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { payloadPlan, productionModules, writePayload } from "./_payload.js";
+import { configFilePaths, payloadPlan, productionModules, writePayload } from "./_payload.js";
 
 describe("productionModules", () => {
   it.each([
@@ -25,17 +25,27 @@ describe("productionModules", () => {
   });
 });
 
+describe("configFilePaths", () => {
+  const profile = (name: string, answer?: string, late?: string) => ({ name, templates: { answer, late } });
+  it("lists each profile template once, normalized", () => {
+    expect(configFilePaths([profile("a", "profiles/a.hbs", "./profiles/late.hbs"), profile("b", "profiles/a.hbs"), profile("c")])).toEqual(["profiles/a.hbs", "profiles/late.hbs"]);
+  });
+  it.each(["/etc/x.hbs", "../x.hbs", "profiles/../../x.hbs"])("refuses %s, which would not reach the master", (path) => {
+    expect(() => configFilePaths([profile("p", path)])).toThrow(/profile p: template .* is outside the config's folder/);
+  });
+});
+
 describe("payloadPlan", () => {
   it("lists the package, production modules, node, config, unit and assets", () => {
     const plan = payloadPlan({
       packageRoot: "/pkg", lock: { packages: { "node_modules/zod": {} } }, nodeBinary: "/usr/bin/node",
-      configText: "cluster: {}\n", unit: "[Unit]\n", assets: [{ name: "debian-12/linux", path: "/usr/lib/di/linux" }],
+      configText: "cluster: {}\n", configFiles: [{ path: "profiles/d.preseed.hbs", from: "/etc/x/profiles/d.preseed.hbs" }], unit: "[Unit]\n", assets: [{ name: "debian-12/linux", path: "/usr/lib/di/linux" }],
     });
     expect(plan.map((p) => p.to)).toEqual([
       "dist", "bin", "templates", "kickstart", "schema", "package.json", "package-lock.json", "README.md",
-      "node_modules/zod", "node/bin/node", "maekin.yaml", "maekin-master.service", "assets/debian-12/linux",
+      "node_modules/zod", "node/bin/node", "config/maekin.yaml", "config/profiles/d.preseed.hbs", "maekin-master.service", "assets/debian-12/linux",
     ]);
-    expect(plan.find((p) => p.to === "maekin.yaml")).toMatchObject({ kind: "text", mode: 0o600 });
+    expect(plan.find((p) => p.to === "config/maekin.yaml")).toMatchObject({ kind: "text", mode: 0o600 });
     expect(plan.find((p) => p.to === "node_modules/zod")).toMatchObject({ kind: "dir", from: "/pkg/node_modules/zod" });
   });
 });

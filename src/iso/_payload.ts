@@ -36,6 +36,8 @@ export function payloadPlan(input: {
   readonly lock: PackageLock;
   readonly nodeBinary: string;
   readonly configText: string;
+  /** Files the config names by relative path (its profiles' own templates), from its folder. */
+  readonly configFiles?: readonly { readonly path: string; readonly from: string }[];
   readonly unit: string;
   readonly assets: readonly { readonly name: string; readonly path: string }[];
 }): PayloadItem[] {
@@ -45,10 +47,28 @@ export function payloadPlan(input: {
     ...PACKAGE_FILES.map((f): PayloadItem => ({ kind: "file", from: at(f), to: f })),
     ...productionModules(input.lock).map((m): PayloadItem => ({ kind: "dir", from: at(m), to: m })),
     { kind: "file", from: input.nodeBinary, to: "node/bin/node", mode: 0o755 },
-    { kind: "text", text: input.configText, to: "maekin.yaml", mode: 0o600 },
+    // config/ becomes /etc/maekin: maekin.yaml and the files it names relative to itself.
+    { kind: "text", text: input.configText, to: "config/maekin.yaml", mode: 0o600 },
+    ...(input.configFiles ?? []).map((f): PayloadItem => ({ kind: "file", from: f.from, to: posix.join("config", f.path) })),
     { kind: "text", text: input.unit, to: "maekin-master.service" },
     ...input.assets.map((a): PayloadItem => ({ kind: "file", from: a.path, to: posix.join("assets", a.name) })),
   ];
+}
+
+/** Relative paths the config names (profile templates), checked to stay beside it; throws naming the bad one. */
+export function configFilePaths(profiles: Iterable<{ readonly name: string; readonly templates: { readonly answer?: string | undefined; readonly late?: string | undefined } }>): string[] {
+  const paths = new Set<string>();
+  for (const profile of profiles) {
+    for (const path of [profile.templates.answer, profile.templates.late]) {
+      if (path === undefined) continue;
+      const clean = posix.normalize(path.replaceAll("\\", "/"));
+      if (posix.isAbsolute(clean) || clean === ".." || clean.startsWith("../")) {
+        throw new Error(`profile ${profile.name}: template ${path} is outside the config's folder; copy it next to maekin.yaml (e.g. profiles/) so the master gets it too`);
+      }
+      paths.add(clean);
+    }
+  }
+  return [...paths].sort();
 }
 
 /** Writes the plan as a tar.gz at `out`; resolves with its size in bytes. */

@@ -58,7 +58,8 @@ describe("the master's answer files", () => {
 
   it("late script: payload under /opt/maekin, config, bridge br-prov with the static address, unit enabled", () => {
     expect(files.late).toContain('chroot "$T" tar -xzf /tmp/maekin-payload.tar.gz -C /opt/maekin');
-    expect(files.late).toContain('install -m 0600 "$T/opt/maekin/maekin.yaml" "$T/etc/maekin/maekin.yaml"');
+    expect(files.late).toContain('cp -R "$T/opt/maekin/config/." "$T/etc/maekin/"');
+    expect(files.late).toContain('chmod 0600 "$T/etc/maekin/maekin.yaml"');
     expect(files.late).toContain("printf '\\nauto %s\\niface %s inet static\\n' 'br-prov' 'br-prov'");
     expect(files.late).toContain("echo '    address 10.77.0.1/24'");
     expect(files.late).toContain('chroot "$T" systemctl enable maekin-master.service');

@@ -13,8 +13,8 @@ export const OVMF = { code: "/usr/share/OVMF/OVMF_CODE_4M.fd", vars: "/usr/share
 export interface IsoMachine {
   readonly iso: string;
   readonly firmware: "bios" | "uefi";
-  /** "cdrom" (default) or "disk": the image as a hard disk, as a USB stick written with dd is. */
-  readonly media?: "cdrom" | "disk";
+  /** "cdrom" (default) or "usb": the image as a USB stick (xHCI mass storage), as written with dd. */
+  readonly media?: "cdrom" | "usb";
   readonly serialLog: string;
   /** For uefi: this machine's writable copy of the OVMF vars. */
   readonly ovmfVars?: string;
@@ -39,7 +39,8 @@ export function qemuIsoArgv(m: IsoMachine): string[] {
       : []),
     ...(media === "cdrom"
       ? ["-drive", `file=${m.iso},media=cdrom,readonly=on,if=ide,index=2`, "-boot", "d"]
-      : ["-drive", `file=${m.iso},format=raw,readonly=on,if=ide,index=0`, "-boot", "c"]),
+      // A USB stick the image was dd'ed to; snapshot=on keeps the file unchanged.
+      : ["-device", "qemu-xhci", "-drive", `if=none,id=stick,file=${m.iso},format=raw,snapshot=on`, "-device", "usb-storage,drive=stick,bootindex=0"]),
   ];
 }
 
