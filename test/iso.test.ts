@@ -42,19 +42,23 @@ const unavailable = await isoSourceUnavailable();
 if (unavailable && process.env.CI) throw new Error(`the ISO tests cannot run in CI: ${unavailable}`);
 
 describe.skipIf(unavailable)(`maekin iso build${unavailable ? ` (skipped: ${unavailable})` : ""}`, () => {
-  const dir = mkdtempSync(join(tmpdir(), "maekin-iso-"));
-  const source = join(dir, "debian-12-test-netinst.iso");
-  const out = join(dir, "maekin-master.iso");
+  // Made in beforeAll, so a run that filters these tests out leaves no folder behind.
+  let dir = "";
+  let source = "";
+  let out = "";
   let build = { code: -1, stdout: "", stderr: "", seconds: 0 };
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "maekin-iso-"));
+    source = join(dir, "debian-12-test-netinst.iso");
+    out = join(dir, "maekin-master.iso");
     mkdirSync(ARTIFACTS, { recursive: true });
     await buildSourceIso(join(dir, "source"), source);
     const started = Date.now();
     build = { ...(await maekin(["iso", "build", "--source", source, "-c", EXAMPLE, "-o", out, "--work-dir", dir])), seconds: (Date.now() - started) / 1000 };
     writeFileSync(join(ARTIFACTS, "build.log"), `${build.stdout}\n${build.stderr}\n${build.seconds} s\n`);
   }, 600_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
   it("builds, prints plain progress lines off a TTY, and the sha256 (also in OUT.iso.sha256)", () => {
     expect(build.stderr).toBe("");
@@ -142,8 +146,9 @@ describe.skipIf(unavailable)(`maekin iso build${unavailable ? ` (skipped: ${unav
 });
 
 describe.skipIf(unavailable)(`maekin iso build errors${unavailable ? ` (skipped: ${unavailable})` : ""}`, () => {
-  const dir = mkdtempSync(join(tmpdir(), "maekin-iso-err-"));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let dir = "";
+  beforeAll(() => { dir = mkdtempSync(join(tmpdir(), "maekin-iso-err-")); });
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
   it("names a source that is not a readable ISO", async () => {
     const junk = join(dir, "junk.iso");
