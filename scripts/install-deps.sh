@@ -12,6 +12,8 @@ packages=(iproute2 iputils-ping nftables busybox isc-dhcp-client curl atftp tftp
 # The pki tests check certificates with the openssl CLI (better-sqlite3 builds with the machine's
 # python3, make, g++ and Node headers when no prebuilt binary can be fetched).
 packages+=(openssl)
+# The ISO tests make the EFI El Torito image of their small source ISO with mtools.
+packages+=(mtools cpio)
 # The dashboard test drives Debian's chromium with playwright-core (no browser download).
 packages+=(chromium)
 # `npm run bench` (not part of npm test) compares against these peers; wrk drives the HTTP figures.

@@ -13,10 +13,11 @@ import { doctorCommand } from "./doctor.js";
 import { assetsCommand } from "./assets.js";
 import { agentCommand } from "./agent.js";
 import { nodesCommand } from "./nodes.js";
+import { isoCommand } from "./iso.js";
 import { labCommand } from "./lab.js";
 import { validateCommand } from "./validate.js";
 
-const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand, assetsCommand, agentCommand, nodesCommand, labCommand];
+const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand, assetsCommand, agentCommand, nodesCommand, isoCommand, labCommand];
 
 /** The package version from package.json. */
 export function version(): string {
