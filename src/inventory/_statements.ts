@@ -48,6 +48,7 @@ export function prepareStatements(db: Database.Database) {
       "INSERT INTO events (node_id, node_name, time, type, message, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING *"),
     eventsOf: db.prepare<[number, number, number], EventRow>("SELECT * FROM events WHERE node_id = ? AND id > ? ORDER BY id LIMIT ?"),
     eventsAfter: db.prepare<[number, number], EventRow>("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?"),
+    lastEventId: db.prepare<[], { id: number | null }>("SELECT max(id) AS id FROM events"),
   };
 
   /** The record of a row, with its MACs. */

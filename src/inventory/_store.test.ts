@@ -179,6 +179,7 @@ describe("events", () => {
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((x, y) => x - y));
     expect(inv.eventsSince(all[4]!.id).map((e) => e.message)).toEqual(["step 3", "step 4"]);
     expect(inv.eventsSince(0, 3)).toHaveLength(3);
+    expect(inv.lastEventId()).toBe(all.at(-1)!.id);
     expect(all[2]).toMatchObject({ node: "b", nodeId: b.id, time: now, data: { i: 0 } });
   });
 

@@ -258,6 +258,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     appendEvent,
     events: (nodeId, o = {}) => q.eventsOf.all(nodeId, o.after ?? 0, o.limit ?? DEFAULT_LIMIT).map(q.toEvent),
     eventsSince: (afterId, limit = DEFAULT_LIMIT) => q.eventsAfter.all(afterId, limit).map(q.toEvent),
+    lastEventId: () => q.lastEventId.get()?.id ?? 0,
     reinstall,
     forget,
     issueInstallToken: db.transaction(secrets.issueInstallToken),

@@ -132,6 +132,8 @@ export interface Inventory {
   events(nodeId: number, options?: { after?: number; limit?: number }): NodeEvent[];
   /** Every node's events after global id `afterId`, in order, at most `limit` (default 1000). */
   eventsSince(afterId: number, limit?: number): NodeEvent[];
+  /** The id of the newest event (0 when there is none): where a live stream starts. */
+  lastEventId(): number;
   /** Admin reinstall of a node (name or MAC): state booting, agent key revoked, new install token. */
   reinstall(ref: string): { node: NodeRecord; installToken: string };
   /** Removes a node (name or MAC) and its MACs and secrets; its events stay in the log. */

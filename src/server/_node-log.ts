@@ -29,8 +29,11 @@ export function createNodeLog(inventory: Inventory, now: () => number = Date.now
   const lines = new Map<string, LogLine[]>();
   let byIp = new Map<string, { id: number; name: string }>();
   let refreshed = 0;
+  // Refreshed at most once a second: a sender the inventory does not know (an enrolled machine
+  // before registration) must not cost a full node list per syslog line.
   const nodeAt = (ip: string) => {
-    if (now() - refreshed > 5000 || !byIp.has(ip)) {
+    const age = now() - refreshed;
+    if (age > 5000 || (!byIp.has(ip) && age > 1000)) {
       byIp = new Map(inventory.list().filter((n) => n.ip).map((n) => [n.ip!, { id: n.id, name: n.name }]));
       refreshed = now();
     }

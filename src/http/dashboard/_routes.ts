@@ -96,7 +96,7 @@ export function createDashboardRouter(options: DashboardOptions): express.Router
   router.get("/ui/events", authed, (req, res) => {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
     const last = Number(req.headers["last-event-id"]);
-    let cursor = Number.isFinite(last) && last > 0 ? last : (inventory.eventsSince(0, 1_000_000).at(-1)?.id ?? 0);
+    let cursor = Number.isFinite(last) && last > 0 ? last : inventory.lastEventId();
     res.write(": maekin live events\n\n");
     const timer = setInterval(() => {
       for (const event of inventory.eventsSince(cursor, 200)) {
