@@ -15,13 +15,15 @@ export interface Checks {
   readonly bridge: CheckResult;
 }
 
+/** What the node's profile asks of it. */
+export interface CheckPolicy {
+  /** "optional": no usable /dev/kvm is not a failure (VMs run emulated). Default "required". */
+  readonly kvm?: "required" | "optional";
+}
+
 /** Evaluates the readiness checks of a node's facts. */
-export function evaluateChecks(facts: Facts): Checks {
-  const kvm = !facts.kvm.present
-    ? { ok: false, detail: "/dev/kvm is missing: enable VT-x/AMD-V in the firmware and load kvm_intel or kvm_amd" }
-    : !facts.kvm.usable
-      ? { ok: false, detail: "/dev/kvm is not usable by the agent (permissions)" }
-      : { ok: true, detail: "/dev/kvm usable" };
+export function evaluateChecks(facts: Facts, policy: CheckPolicy = {}): Checks {
+  const kvm = kvmCheck(facts.kvm, policy.kvm ?? "required");
   const libvirt = facts.libvirt.error
     ? { ok: false, detail: `libvirt does not answer: ${facts.libvirt.error}` }
     : { ok: true, detail: `libvirt ${facts.libvirt.version}, ${facts.libvirt.domains} domains` };
@@ -34,6 +36,14 @@ export function evaluateChecks(facts: Facts): Checks {
         ? { ok: false, detail: `bridge ${b.name} has no IPv4 address` }
         : { ok: true, detail: `bridge ${b.name} up with ${b.address}` };
   return { kvm, libvirt, bridge };
+}
+
+function kvmCheck(k: Facts["kvm"], need: "required" | "optional"): CheckResult {
+  if (k.present && k.usable) return { ok: true, detail: "/dev/kvm usable" };
+  if (need === "optional") return { ok: true, detail: "no usable /dev/kvm: VMs run emulated (TCG); the profile sets kvm: optional" };
+  return !k.present
+    ? { ok: false, detail: "/dev/kvm is missing: enable VT-x/AMD-V in the firmware and load kvm_intel or kvm_amd" }
+    : { ok: false, detail: "/dev/kvm is not usable by the agent (permissions)" };
 }
 
 /** The first failing check as "name: detail", or undefined when all pass. */

@@ -66,6 +66,21 @@ describe("facts and checks", () => {
   });
 });
 
+describe("kvm: optional", () => {
+  const root = fakeRoot();
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("lets a node without /dev/kvm pass, and only the kvm check", async () => {
+    const facts = await collectFacts(sources(root), "br0");
+    const noKvm = { ...facts, kvm: { present: false, usable: false } };
+    const checks = evaluateChecks(noKvm, { kvm: "optional" });
+    expect(checks.kvm).toEqual({ ok: true, detail: expect.stringMatching(/emulated \(TCG\)/) });
+    expect(firstFailure(checks)).toBeUndefined();
+    expect(firstFailure(evaluateChecks(noKvm, { kvm: "required" }))).toMatch(/^kvm: \/dev\/kvm is missing/);
+    expect(firstFailure(evaluateChecks({ ...noKvm, bridge: { name: "br0", exists: false, up: false } }, { kvm: "optional" }))).toMatch(/^bridge:/);
+  });
+});
+
 describe("backoff", () => {
   it.each([[0, 0.5, 1000], [1, 0.5, 2000], [5, 0.5, 32_000], [6, 0.5, 60_000], [40, 0.5, 60_000], [0, 0, 800], [0, 1, 1200]])(
     "attempt %i with random %f waits %i ms", (attempt, random, ms) => expect(backoffMs(attempt, () => random)).toBe(ms));

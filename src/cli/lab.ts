@@ -84,11 +84,13 @@ async function up(args: ParsedArgs, io: Io, dir: string): Promise<number> {
   if (accel !== "auto" && accel !== "kvm" && accel !== "tcg") throw new UsageError(`--accel must be auto, kvm or tcg, not "${accel}"`, labCommand.usage);
   let network;
   let config: string | undefined;
+  let domain: string | undefined;
   if (file) {
     config = resolve(io.cwd, file);
     const cluster = createCluster(await loadConfig(config, file), { baseDir: dirname(config) });
     const prefix = parseCidr(cluster.config.network.subnet)?.prefix ?? 24;
     network = { bridge: cluster.config.master.interface, masterCidr: `${cluster.masterAddress}/${prefix}`, masterUrl: cluster.masterUrl };
+    domain = cluster.domain;
   }
   const plan = planLab({
     dir, nodes: parseNodeCount(str(args, "nodes", "1")), firmware: parseLabFirmware(str(args, "firmware", "bios")),
@@ -96,7 +98,7 @@ async function up(args: ParsedArgs, io: Io, dir: string): Promise<number> {
   });
   await upLab({
     plan, writeConfig: !config, maekin: [process.execPath, join(packageRoot, "bin", "maekin.js")], report: io.out,
-    accel, ...(memory ? { memoryMiB: Number(memory) } : {}),
+    accel, ...(memory ? { memoryMiB: Number(memory) } : {}), ...(domain ? { domain } : {}),
   });
   return 0;
 }
@@ -116,5 +118,19 @@ export function formatStatus(status: LabStatus, now: number): string[] {
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return [...lines, ...rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd())];
+  const table = rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ").trimEnd());
+  const timelines = status.nodes.filter((n) => n.timeline.length > 0).map((n) => `${n.name}: ${formatTimeline(n.timeline, n.poweredOnAt)}`);
+  const joined = status.nodes.find((n) => n.state === "registered" || n.state === "ready");
+  const hints = joined ? [`libvirt of ${joined.name}: ${m.virsh.replace("NODE", joined.name)}`] : [];
+  return [...lines, ...table, ...timelines, ...hints];
+}
+
+/** "booting +0:12, installing +1:45, ..." : each state with its time since power-on (m:ss). */
+export function formatTimeline(timeline: LabStatus["nodes"][number]["timeline"], poweredOnAt?: number): string {
+  const since = (at: number) => {
+    if (poweredOnAt === undefined) return new Date(at).toISOString().slice(11, 19);
+    const s = Math.max(0, Math.round((at - poweredOnAt) / 1000));
+    return `+${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  };
+  return timeline.map((t) => `${t.state} ${since(t.at)}`).join(", ");
 }

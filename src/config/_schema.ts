@@ -63,6 +63,8 @@ const profileSchema = z.strictObject({
       .meta({ description: "lvm layout: size of the volume group space for VM storage" }),
   }).default({ device: "auto", layout: "lvm", vmStorage: "rest" }),
   bridge: z.strictObject({ name: ifname.default("br0") }).default({ name: "br0" }),
+  kvm: z.enum(["required", "optional"]).default("required")
+    .meta({ description: "optional: a node without usable /dev/kvm (a nested lab, no VT-x) can still become ready; its VMs run emulated (TCG), far slower" }),
   rootPassword: z.strictObject({ hash: passwordHash }),
   sshKeys: z.array(sshKey).default([]),
   packages: z.array(packageName).default([]),

@@ -93,7 +93,8 @@ export function createApiRouter(options: ApiOptions): express.Router {
     // A heartbeat proves the agent holds its key: the install token is spent now.
     if (node.hasInstallToken) inventory.revokeInstallToken(node.id);
     // The master decides readiness from the facts; the agent's own verdict is not trusted.
-    const checks = evaluateChecks(facts as unknown as Facts);
+    const profile = node.profile === undefined ? undefined : cluster.profiles.get(node.profile);
+    const checks = evaluateChecks(facts as unknown as Facts, { kvm: profile?.kvm });
     const failure = firstFailure(checks);
     inventory.recordHeartbeat(node.id, { ...facts, checks });
     const after = moveTo(node, failure ? "registered" : "ready", failure ?? "all checks pass");

@@ -9,6 +9,9 @@ export const LAB_CONFIG_HEADER = "# maekin lab config, written by `maekin lab up
 /** crypt(3) SHA-512 of "maekin", the shared example's lab password. */
 const LAB_PASSWORD_HASH = "$6$maekinlab$jcGby7Sw4D.3DEHlK/Ap9G1rH6gM2U4Vyjq9/raDsG94nCWaGSgY2q3LNg1YQ/nLUmzkkDHCf1ROnluBXXGYj0";
 
+/** The lab config's cluster domain. */
+export const LAB_DOMAIN = "cloud.test";
+
 /** The lab's profile name. */
 export const LAB_PROFILE = "debian-12";
 
@@ -20,7 +23,7 @@ export function labConfigText(plan: Pick<LabPlan, "nodes" | "namespace">): strin
 # Root password of the installed nodes: "maekin". Edit freely; \`maekin lab up -c FILE\` uses your own.
 cluster:
   name: lab
-  domain: cloud.test
+  domain: ${LAB_DOMAIN}
 
 master:
   interface: ${n.bridge}
@@ -47,6 +50,8 @@ profiles:
     # LVM cannot be installed in this lab; a plain partition layout can.
     disk: { device: auto, layout: regular }
     bridge: { name: br0 }
+    # Lab nodes are QEMU guests, usually without nested KVM: their own VMs would run emulated.
+    kvm: optional
     rootPassword:
       hash: "${LAB_PASSWORD_HASH}"
     sshKeys: []

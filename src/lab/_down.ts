@@ -4,6 +4,7 @@
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { LAB_CONFIG_HEADER } from "./_config.js";
+import { removeLabHosts } from "./_hosts.js";
 import { isLabFile } from "./_plan.js";
 import { readLabState, removeLabState } from "./_state.js";
 import { isRunning, listNamespaces, MASTER_MARKER, namespacePids, QEMU_MARKER, run, stopProcess } from "./_system.js";
@@ -64,6 +65,7 @@ export async function downLab(options: LabDownOptions): Promise<LabDownResult> {
     result.deleted.push(`namespace ${ns}`);
     report(`deleted ${result.deleted.join(", ")}`);
   }
+  if (ns && (await removeLabHosts(ns))) { result.deleted.push(`/etc/netns/${ns}/hosts`); report(`deleted /etc/netns/${ns}/hosts`); }
   await removeLabState(stateFile);
 
   if (options.purge) {

@@ -62,10 +62,11 @@ export function qemuArgv(m: QemuMachine): string[] {
     ...(uefi && m.ovmf
       ? ["-drive", `if=pflash,format=raw,readonly=on,file=${m.ovmf.code}`, "-drive", `if=pflash,format=raw,file=${m.ovmf.vars}`]
       : []),
-    ...(m.disk ? ["-drive", `if=virtio,format=qcow2,file=${m.disk}`] : []),
-    "-boot", "n",
+    // Network first, then the disk, for SeaBIOS and OVMF alike: the master's boot script answers
+    // `exit` for an installed node and the firmware moves on to the disk.
+    ...(m.disk ? ["-drive", `if=none,id=d0,format=qcow2,file=${m.disk}`, "-device", "virtio-blk-pci,drive=d0,bootindex=2"] : []),
     "-netdev", `tap,id=n0,ifname=${m.tap},script=no,downscript=no`,
-    "-device", `${m.nic ?? "virtio-net-pci"},netdev=n0,mac=${m.mac}${rom}`,
+    "-device", `${m.nic ?? "virtio-net-pci"},netdev=n0,mac=${m.mac}${rom},bootindex=1`,
   ];
 }
 

@@ -3,7 +3,8 @@
 // Any failure tears down what was made (disks and logs stay) and rethrows.
 import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { labConfigText } from "./_config.js";
+import { LAB_DOMAIN, labConfigText } from "./_config.js";
+import { writeLabHosts } from "./_hosts.js";
 import { downLab } from "./_down.js";
 import type { LabPlan } from "./_plan.js";
 import { findOvmf, qemuArgv, readable } from "./_qemu.js";
@@ -23,6 +24,8 @@ export interface LabUpOptions {
   /** kvm, tcg, or auto (default): KVM when a test guest runs under it. */
   readonly accel?: "auto" | "kvm" | "tcg";
   readonly cpus?: number;
+  /** The cluster domain of a config given with -c (the lab's own is cloud.test). */
+  readonly domain?: string;
   /** How long the master may take to say it is serving. */
   readonly masterTimeoutMs?: number;
 }
@@ -53,6 +56,7 @@ export async function upLab(options: LabUpOptions): Promise<LabState> {
     }
     await save();
     await makeNetwork(plan);
+    await writeLabHosts(plan, options.domain ?? LAB_DOMAIN);
     say(`namespace ${plan.namespace}: ${plan.bridge} ${plan.masterCidr}, taps ${plan.nodes.map((n) => n.tap).join(" ")}`);
 
     for (const node of plan.nodes) {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { caPaths, ensureCa, issueNodeCertificate, type ClusterCa, type NodeCertificate } from "./index.js";
+import { caPaths, ensureCa, ensureLibvirtClient, issueNodeCertificate, libvirtUri, type ClusterCa, type NodeCertificate } from "./index.js";
 
 const run = promisify(execFile);
 
@@ -125,5 +125,25 @@ describe.skipIf(missing)("node certificate", () => {
     ["a bad address", { hostname: "node1", fqdn: "node1.lab", ip: "10.0.0" }, /ip "10.0.0"/],
   ])("refuses %s", async (_label, id, message) => {
     await expect(issueNodeCertificate(ca, id)).rejects.toMatchObject({ code: "invalid-argument", message: expect.stringMatching(message) });
+  });
+});
+
+describe.skipIf(missing)("the master's libvirt client certificate", () => {
+  it("lays out cacert/clientcert/clientkey for virsh's pkipath, keeps them, and follows a new CA", async () => {
+    const state = join(dir, "client-state");
+    // CAs on the wall clock: ensureLibvirtClient issues with it.
+    const [first, second] = [other, await ensureCa(join(dir, "client-ca"), "lab")];
+    const folder = await ensureLibvirtClient(state, first, { domain: "lab.example", ip: "10.0.0.1" });
+    expect(libvirtUri(state, "node1.lab.example")).toBe(`qemu+tls://node1.lab.example/system?pkipath=${folder}`);
+    expect((await readdir(folder)).sort()).toEqual(["cacert.pem", "clientcert.pem", "clientkey.pem"]);
+    expect((await stat(join(folder, "clientkey.pem"))).mode & 0o777).toBe(0o600);
+    expect(await readFile(join(folder, "cacert.pem"), "utf8")).toBe(first.certPem);
+    await expect(openssl("verify", "-purpose", "sslclient", "-CAfile", first.certPath, join(folder, "clientcert.pem"))).resolves.toContain(": OK");
+    const cert = await readFile(join(folder, "clientcert.pem"), "utf8");
+    await ensureLibvirtClient(state, first, { domain: "lab.example", ip: "10.0.0.1" });
+    expect(await readFile(join(folder, "clientcert.pem"), "utf8")).toBe(cert);
+    await ensureLibvirtClient(state, second, { domain: "lab.example", ip: "10.0.0.1" });
+    expect(await readFile(join(folder, "cacert.pem"), "utf8")).toBe(second.certPem);
+    await expect(openssl("verify", "-purpose", "sslclient", "-CAfile", second.certPath, join(folder, "clientcert.pem"))).resolves.toContain(": OK");
   });
 });

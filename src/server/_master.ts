@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { createAssetCatalog, type AssetCatalog } from "../assets/index.js";
 import { createBootPolicy, type BootPolicy } from "../boot/index.js";
 import { createInventory, ensureAdminToken, NODE_STATES, type Inventory } from "../inventory/index.js";
-import { ensureCa } from "../pki/index.js";
+import { ensureCa, ensureLibvirtClient } from "../pki/index.js";
 import { createSyslogServer } from "../net/syslog/index.js";
 import type { Cluster } from "../model/cluster.js";
 import { parseRange } from "../model/ipv4.js";
@@ -77,6 +77,7 @@ export async function startMaster(options: MasterOptions): Promise<Master> {
   for (const node of cluster.nodes) inventory.ensureNode({ name: node.name, mac: node.mac, ip: node.ip, profile: node.profile });
   const adminToken = await ensureAdminToken(stateDir);
   const ca = await ensureCa(stateDir, cluster.name);
+  await ensureLibvirtClient(stateDir, ca, { domain: cluster.domain, ip: cluster.masterAddress });
   const store = inventoryBootStore(inventory, logger);
   const nodeLog = createNodeLog(inventory);
   const assets = createAssetCatalog({ stateDir });
