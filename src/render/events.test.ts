@@ -3,7 +3,7 @@
 // each posting to a real HTTP server on loopback.
 import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -74,6 +74,17 @@ describe.skipIf(!busybox || !curl)(`installer events reach the master${busybox &
     const early = preseedScripts(render("debian-12")).find((s) => s.where.startsWith("preseed/early_command"))!;
     expect(await run(busybox!, ["sh", "-c", early.body], { PATH: `${bin}:/usr/bin:/bin` })).toBe(0);
     expect(seen).toEqual([{ method: "POST", url: "/api/v1/events", auth: "Bearer s3cret-token", body: '{"type":"install.started"}' }]);
+  });
+
+  it("the partman early_command posts install.partitioning, then picks the first disk (d-i's tools faked)", async () => {
+    seen.length = 0;
+    const partman = preseedScripts(render("debian-12")).find((s) => s.where.startsWith("partman/early_command"))!;
+    const log = join(bin, "debconf.log");
+    writeFileSync(join(bin, "list-devices"), "#!/bin/sh\necho /dev/vda\necho /dev/vdb\n", { mode: 0o755 });
+    writeFileSync(join(bin, "debconf-set"), `#!/bin/sh\necho "$1=$2" >> ${log}\n`, { mode: 0o755 });
+    expect(await run(busybox!, ["sh", "-c", partman.body], { PATH: `${bin}:/usr/bin:/bin` })).toBe(0);
+    expect(seen).toEqual([{ method: "POST", url: "/api/v1/events", auth: "Bearer s3cret-token", body: '{"type":"install.partitioning"}' }]);
+    expect(readFileSync(log, "utf8")).toBe("partman-auto/disk=/dev/vda\ngrub-installer/bootdev=/dev/vda\n");
   });
 
   it("the kickstart %pre posts install.started with curl", async () => {
