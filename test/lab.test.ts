@@ -159,6 +159,7 @@ describe.skipIf(why)(`maekin lab up, status, down${why ? ` (skipped: ${why})` : 
     const upSeconds = (Date.now() - t0) / 1000;
     expect(up.stdout).toMatch(/node01: 52:54:00:00:00:01 10\.77\.0\.11 bios\/(kvm|tcg) \(pid \d+\)/);
     expect(await namespaces()).toContain(name);
+    expect(await readFile(`/etc/netns/${name}/hosts`, "utf8")).toContain("10.77.0.11 node01.cloud.test node01");
     const state = JSON.parse(await readFile(join(dir, "lab.json"), "utf8")) as { master: { pid: number }; nodes: { pid: number }[] };
     const pids = [state.master.pid, ...state.nodes.map((n) => n.pid)];
     expect(await alive(pids)).toEqual(pids);
@@ -187,6 +188,7 @@ describe.skipIf(why)(`maekin lab up, status, down${why ? ` (skipped: ${why})` : 
     const downSeconds = (Date.now() - d0) / 1000;
     expect(down.stdout).toMatch(new RegExp(`deleted tap-node01, br-prov, namespace ${name}`));
     expect(await namespaces()).not.toContain(name);
+    await expect(readFile(`/etc/netns/${name}/hosts`, "utf8")).rejects.toThrow(/ENOENT/);
     expect(await alive(pids)).toEqual([]);
     const ps = (await promisify(execFile)("ps", ["-eo", "args"])).stdout;
     expect(ps.split("\n").filter((l) => l.includes(dir))).toEqual([]);
