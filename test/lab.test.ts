@@ -2,7 +2,7 @@
 // namespace of its own, node01 PXE-boots from the lab's master until the Debian installer fetches
 // its preseed and `lab status` says installing; then `lab down` (twice) leaves no namespace, tap
 // or process. The built CLI runs as a user runs it; artifacts stay in test/artifacts/lab/.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,10 +15,10 @@ import {
   type LabStatus,
 } from "../src/lab/index.js";
 import { kvmProbeImage } from "../src/lab/_qemu.js";
+import { alive, cliUnavailable, maekin, namespaces, sleep } from "./harness/lab-cli.js";
 import { netnsUnavailable } from "./harness/netns.js";
 import { qemuUnavailable } from "./harness/qemu.js";
 
-const BIN = join(import.meta.dirname, "..", "bin", "maekin.js");
 const ARTIFACTS = join(import.meta.dirname, "artifacts", "lab");
 
 describe("lab planners", () => {
@@ -111,10 +111,7 @@ async function missingAssets(): Promise<string | undefined> {
   for (const name of ["undionly.kpxe", "debian-12/linux", "debian-12/initrd.gz"]) {
     if (!(await catalog.resolve(name))) return `boot asset ${name} is missing (\`maekin doctor\` says which package has it)`;
   }
-  const built = await new Promise<boolean>((resolve) => {
-    spawn(process.execPath, [BIN, "--help"], { stdio: "ignore" }).once("exit", (code) => resolve(code === 0)).once("error", () => resolve(false));
-  });
-  return built ? undefined : "bin/maekin.js does not run: `npm run build` first";
+  return cliUnavailable();
 }
 
 const why = (await netnsUnavailable()) ?? (await qemuUnavailable()) ?? (await missingAssets());
@@ -122,22 +119,6 @@ if (why && process.env.CI) throw new Error(`CI must run the lab test, but: ${why
 
 /** Under TCG the installer fetched its preseed 95-160 s after power-on; 5 minutes leaves room on a busy host. */
 const PRESEED_BUDGET_MS = 5 * 60_000;
-
-async function maekin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const namespaces = async () => (await promisify(execFile)("ip", ["netns", "list"])).stdout;
-/** Running, not a zombie that init has yet to reap (lab processes outlive the CLI that started them). */
-const processAlive = async (pid: number) => !/^\d+ \(.*\) Z/.test(await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "0 () Z"));
-const alive = async (pids: number[]) => (await Promise.all(pids.map(async (p) => ((await processAlive(p)) ? [p] : [])))).flat();
 
 describe.skipIf(why)(`maekin lab up, status, down${why ? ` (skipped: ${why})` : ""}`, () => {
   // A namespace of our own, so a developer's maekin-lab (or a parallel run) is never touched.
