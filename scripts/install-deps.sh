@@ -19,8 +19,8 @@ packages+=(chromium)
 # `npm run bench` (not part of npm test) compares against these peers; wrk drives the HTTP figures.
 # atftpd conflicts with tftpd-hpa as a package: the bench unpacks it itself (apt-get download).
 packages+=(wrk nginx-light kea-dhcp4-server)
-# The lab's end-to-end test reaches an installed node's libvirt over TLS with virsh (client only).
-packages+=(libvirt-clients)
+# virsh reaches nodes' libvirt over TLS (the e2e install); test/libvirt-tls.test.ts runs a real libvirtd.
+packages+=(libvirt-clients libvirt-daemon-system)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
