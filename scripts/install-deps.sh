@@ -31,4 +31,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Peer daemons come from packages that start services; the tests run their own copies.
-for svc in tftpd-hpa dnsmasq kea-dhcp4-server nginx; do systemctl stop "$svc" 2>/dev/null || true; done
+for svc in tftpd-hpa dnsmasq kea-dhcp4-server nginx libvirtd; do systemctl stop "$svc" 2>/dev/null || true; done
