@@ -9,7 +9,9 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMaster, type Master } from "../src/server/_master.js";
 import { healthyFacts } from "./fixtures/facts.js";
-import { loopbackCluster } from "./fixtures/loopback.js";
+import { parseConfig } from "../src/config/index.js";
+import { createCluster } from "../src/model/cluster.js";
+import { loopbackCluster, loopbackConfigText } from "./fixtures/loopback.js";
 
 const HTTP_PORT = 24000 + (process.pid % 15000);
 const url = (path: string) => `http://127.0.0.1:${HTTP_PORT}${path}`;
@@ -156,6 +158,18 @@ describe("the API", () => {
   });
 });
 
+/** Registers the node with this MAC on the master at base; returns a heartbeat function. */
+async function registered(base: string, mac: string): Promise<(facts: ReturnType<typeof healthyFacts>) => Promise<{ state: string; failing?: string }>> {
+  const script = await (await fetch(`${base}/boot.ipxe?mac=${mac}`)).text();
+  const token = /\/install\/([^/]+)\/(preseed|ks)\.cfg/.exec(script)![1]!;
+  const reg = await fetch(`${base}/api/v1/register`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ facts: healthyFacts() }) });
+  const { agentKey } = (await reg.json()) as { agentKey: string };
+  return async (facts) => {
+    const res = await fetch(`${base}/api/v1/heartbeat`, { method: "POST", headers: { authorization: `Bearer ${agentKey}`, "content-type": "application/json" }, body: JSON.stringify({ facts }) });
+    return (await res.json()) as { state: string; failing?: string };
+  };
+}
+
 describe("staleness", () => {
   it("marks a node offline after missed heartbeats, and ready again when they return", async () => {
     const dir = mkdtempSync(join(tmpdir(), "maekin-stale-"));
@@ -164,18 +178,37 @@ describe("staleness", () => {
       tftpPort: 0, syslogPort: 0, httpBind: "127.0.0.1", staleAfterMs: 300,
     });
     try {
-      const base = `http://127.0.0.1:${HTTP_PORT + 1}`;
-      const script = await (await fetch(`${base}/boot.ipxe?mac=52:54:00:00:00:01`)).text();
-      const token = /\/install\/([^/]+)\/preseed\.cfg/.exec(script)![1]!;
-      const reg = await fetch(`${base}/api/v1/register`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ facts: healthyFacts() }) });
-      const { agentKey } = (await reg.json()) as { agentKey: string };
-      const beat = () => fetch(`${base}/api/v1/heartbeat`, { method: "POST", headers: { authorization: `Bearer ${agentKey}`, "content-type": "application/json" }, body: JSON.stringify({ facts: healthyFacts() }) });
+      const heartbeat = await registered(`http://127.0.0.1:${HTTP_PORT + 1}`, "52:54:00:00:00:01");
+      const beat = () => heartbeat(healthyFacts());
       await beat();
       expect(master.inventory.getByName("node01")?.state).toBe("ready");
       const end = Date.now() + 5000;
       while (master.inventory.getByName("node01")?.state !== "offline" && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
       expect(master.inventory.getByName("node01")?.state).toBe("offline");
-      expect(((await (await beat()).json()) as { state: string }).state).toBe("ready");
+      expect((await beat()).state).toBe("ready");
+    } finally {
+      await master.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a profile with kvm: optional", () => {
+  it("makes a node without /dev/kvm ready; the profile with kvm required keeps its node registered", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "maekin-kvm-"));
+    const text = loopbackConfigText({ http: HTTP_PORT + 2 }).replace("os: debian-12\n", "os: debian-12\n    kvm: optional\n");
+    const { config, issues } = parseConfig(text, "kvm-optional.yaml");
+    expect(issues).toEqual([]);
+    const master = await startMaster({
+      cluster: createCluster(config!), stateDir: dir, skipPreflight: true, logger: pino({ level: "silent" }),
+      tftpPort: 0, syslogPort: 0, httpBind: "127.0.0.1",
+    });
+    try {
+      const noKvm = { ...healthyFacts(), kvm: { present: false, usable: false } };
+      const debian = await registered(`http://127.0.0.1:${HTTP_PORT + 2}`, "52:54:00:00:00:01");
+      expect(await debian(noKvm)).toEqual({ state: "ready" });
+      const rocky = await registered(`http://127.0.0.1:${HTTP_PORT + 2}`, "52:54:00:00:00:03");
+      expect(await rocky(noKvm)).toEqual({ state: "registered", failing: expect.stringMatching(/^kvm: \/dev\/kvm is missing/) });
     } finally {
       await master.stop();
       rmSync(dir, { recursive: true, force: true });
