@@ -17,6 +17,8 @@ export interface FileCacheOptions {
   readonly maxBytes: number;
   /** Larger files are never held: they are streamed (ISOs, mirror files). */
   readonly maxFileBytes: number;
+  /** A file nobody asked for in this long is let go (default 10 minutes): a master idles between installs. */
+  readonly idleMs?: number;
 }
 
 /** File contents by path, for the version the caller stat'ed. */
@@ -27,7 +29,7 @@ export interface FileCache {
   readonly bytes: number;
 }
 
-interface Entry { readonly size: number; readonly mtimeMs: number; readonly body: Buffer }
+interface Entry { readonly size: number; readonly mtimeMs: number; readonly body: Buffer; used: number }
 
 /** Defaults: a Debian netboot initrd is 40 MB, a RHEL-family one about 100 MB. */
 export const FILE_CACHE_DEFAULTS: FileCacheOptions = { maxBytes: 256 * 1024 * 1024, maxFileBytes: 128 * 1024 * 1024 };
@@ -42,12 +44,21 @@ export function createFileCache(options: FileCacheOptions = FILE_CACHE_DEFAULTS)
   const entries = new Map<string, Entry>();
   const loading = new Map<string, Promise<Buffer | undefined>>();
   let bytes = 0;
+  const idleMs = options.idleMs ?? 600_000;
+  let sweeper: NodeJS.Timeout | undefined;
 
   const drop = (path: string) => {
     const old = entries.get(path);
     if (!old) return;
     entries.delete(path);
     bytes -= old.size;
+    if (entries.size === 0 && sweeper) {
+      clearInterval(sweeper);
+      sweeper = undefined;
+    }
+  };
+  const sweep = () => {
+    for (const [path, entry] of entries) if (Date.now() - entry.used >= idleMs) drop(path);
   };
 
   async function load(file: FileVersion): Promise<Buffer | undefined> {
@@ -59,8 +70,10 @@ export function createFileCache(options: FileCacheOptions = FILE_CACHE_DEFAULTS)
       if (bytes + body.length <= options.maxBytes) break;
       drop(path);
     }
-    entries.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, body });
+    entries.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, body, used: Date.now() });
     bytes += body.length;
+    // unref: a cache must not keep the process alive.
+    sweeper ??= setInterval(sweep, Math.max(1, idleMs / 2)).unref();
     return body;
   }
 
@@ -72,6 +85,7 @@ export function createFileCache(options: FileCacheOptions = FILE_CACHE_DEFAULTS)
       if (hit && hit.size === file.size && hit.mtimeMs === file.mtimeMs) {
         entries.delete(file.path);
         entries.set(file.path, hit);
+        hit.used = Date.now();
         return hit.body;
       }
       const key = `${file.path}\0${file.size}\0${file.mtimeMs}`;

@@ -112,6 +112,17 @@ describe("the file cache", () => {
     expect(await cache.get({ path: other, size: big.size, mtimeMs: big.mtimeMs })).toBeUndefined();
   });
 
+  it("lets go of files nobody asked for in idleMs", async () => {
+    const file = join(dir, "idle");
+    writeFileSync(file, "kernel");
+    const s = statSync(file);
+    const cache = createFileCache({ maxBytes: 100, maxFileBytes: 100, idleMs: 50 });
+    await cache.get({ path: file, size: s.size, mtimeMs: s.mtimeMs });
+    expect(cache.bytes).toBe(6);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(cache.bytes).toBe(0);
+  });
+
   it("does not keep a file whose size changed since the caller's stat", async () => {
     const file = join(dir, "growing");
     writeFileSync(file, "12345");
