@@ -44,6 +44,7 @@ export function createFileCache(options: FileCacheOptions = FILE_CACHE_DEFAULTS)
   const entries = new Map<string, Entry>();
   const loading = new Map<string, Promise<Buffer | undefined>>();
   let bytes = 0;
+  let loadingBytes = 0;
   const idleMs = options.idleMs ?? 600_000;
   let sweeper: NodeJS.Timeout | undefined;
 
@@ -91,7 +92,14 @@ export function createFileCache(options: FileCacheOptions = FILE_CACHE_DEFAULTS)
       const key = `${file.path}\0${file.size}\0${file.mtimeMs}`;
       let pending = loading.get(key);
       if (!pending) {
-        pending = load(file).catch(() => undefined).finally(() => loading.delete(key));
+        // Reads in flight count against the limit too: many different files asked for at once
+        // (a mirror) are streamed rather than all read into memory together.
+        if (loadingBytes + file.size > options.maxBytes) return undefined;
+        loadingBytes += file.size;
+        pending = load(file).catch(() => undefined).finally(() => {
+          loading.delete(key);
+          loadingBytes -= file.size;
+        });
         loading.set(key, pending);
       }
       return pending;

@@ -112,6 +112,19 @@ describe("the file cache", () => {
     expect(await cache.get({ path: other, size: big.size, mtimeMs: big.mtimeMs })).toBeUndefined();
   });
 
+  it("streams rather than reads many different files into memory at once", async () => {
+    const files = ["one", "two", "three"].map((name) => {
+      const file = join(dir, name);
+      writeFileSync(file, "0123456789");
+      const s = statSync(file);
+      return { path: file, size: s.size, mtimeMs: s.mtimeMs };
+    });
+    const cache = createFileCache({ maxBytes: 25, maxFileBytes: 10 });
+    const got = await Promise.all(files.map((f) => cache.get(f)));
+    expect(got.map((b) => b?.toString())).toEqual(["0123456789", "0123456789", undefined]);
+    expect(cache.bytes).toBe(20);
+  });
+
   it("lets go of files nobody asked for in idleMs", async () => {
     const file = join(dir, "idle");
     writeFileSync(file, "kernel");
