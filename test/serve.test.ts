@@ -50,6 +50,11 @@ describe("maekin master on loopback", () => {
     expect(preseed.status).toBe(200);
     expect(await preseed.text()).toMatch(/^d-i netcfg\/get_hostname string node01$/m);
     expect(master.inventory.getByName("node01")?.state).toBe("installing");
+    // A second fetch serves the same file and records nothing more (no write per request).
+    const again = await fetch(url(`/install/${token}/preseed.cfg`));
+    expect(again.status).toBe(200);
+    const node01 = master.inventory.getByName("node01")!;
+    expect(master.inventory.events(node01.id).filter((e) => e.type === "answer.fetched")).toHaveLength(1);
     const late = await fetch(url(`/install/${token}/late.sh`));
     expect(await late.text()).toMatch(/MAEKIN_TOKEN=/);
     const ks = await fetch(url(`/install/${token}/ks.cfg`));

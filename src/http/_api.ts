@@ -78,9 +78,11 @@ export function createApiRouter(options: ApiOptions): express.Router {
     const ip = node.ip ?? facts.bridge.address;
     if (!ip) throw new HttpError(400, `the master has no address for ${node.name} and the agent reported none on its bridge`);
     const cert = await issueNodeCertificate(ca, { hostname: node.name, fqdn: `${node.name}.${cluster.domain}`, ip });
-    // One transaction: a master killed half-way leaves the node as it was, and the agent's retry
-    // (the install token stays valid until the first heartbeat) registers it.
-    const { node: after, agentKey } = guard(() => inventory.register(node.id, { serial: cert.serial, facts: facts as Record<string, unknown> }));
+    // One transaction (shared with registrations arriving at the same time, each in a savepoint):
+    // a master killed half-way leaves the node as it was, and the agent's retry (the install token
+    // stays valid until the first heartbeat) registers it. The answer waits for the commit.
+    const { node: after, agentKey } = await inventory.registerSoon(node.id, { serial: cert.serial, facts: facts as Record<string, unknown> })
+      .catch((err: unknown) => guard(() => { throw err; }));
     if (after.state !== "registered") logger.warn({ node: node.name, state: after.state }, "registered, but the state machine kept the node where it was");
     logger.info({ node: node.name, serial: cert.serial }, "node registered");
     res.json({ name: node.name, agentKey, caCert: ca.certPem, cert: cert.certPem, key: cert.keyPem });

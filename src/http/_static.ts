@@ -1,16 +1,20 @@
 // Serving a file over HTTP the way firmware and installers need it: Content-Length, HEAD,
-// single byte ranges (RFC 9110 section 14), ETag and If-None-Match, streamed in constant memory.
-import { createReadStream } from "node:fs";
+// single byte ranges (RFC 9110 section 14), ETag with If-None-Match, Last-Modified with
+// If-Modified-Since. Files up to the cache's limit are sent from memory (one shared copy however
+// many clients), bigger ones are streamed through a small shared pool of read buffers: either
+// way memory does not grow with the number of clients.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { pipeline } from "node:stream/promises";
 import type { AssetFile } from "../assets/index.js";
+import { createFileCache, type FileCache } from "./_file-cache.js";
+import { createBufferPool, streamRange, type BufferPool } from "./_file-stream.js";
 
-/**
- * Read buffer for asset streams: large reads keep syscalls per GB low (a plain stream with big
- * buffers beat express.static 2.5x), but each open stream holds one; 1 MiB made 500 slow readers
- * cost ~900 MB of RSS in the benchmark, so 256 KiB.
- */
-const CHUNK = 256 * 1024;
+/** Where sendFile gets its bytes: the defaults are shared by every route of the process. */
+export interface SendFileOptions {
+  readonly cache?: FileCache;
+  readonly pool?: BufferPool;
+}
+
+const shared = { cache: createFileCache(), pool: createBufferPool() };
 
 /** A byte range [start, end] inclusive, or "unsatisfiable", or undefined for the whole file. */
 export function parseRange(header: string | undefined, size: number): { start: number; end: number } | "unsatisfiable" | undefined {
@@ -37,14 +41,30 @@ export function etagOf(file: AssetFile): string {
   return `W/"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
 }
 
+/** True when an If-None-Match list names `etag` (weak comparison) or is "*". */
+function matchesEtag(header: string, etag: string): boolean {
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, "");
+  return header.trim() === "*" || header.split(",").some((tag) => opaque(tag) === opaque(etag));
+}
+
+/** RFC 9110 section 13.2.2: If-None-Match wins; If-Modified-Since only without it. */
+function notModified(req: IncomingMessage, etag: string, mtimeMs: number): boolean {
+  const inm = req.headers["if-none-match"];
+  if (inm !== undefined) return matchesEtag(inm, etag);
+  const ims = req.headers["if-modified-since"];
+  if (ims === undefined) return false;
+  const since = Date.parse(ims);
+  return Number.isFinite(since) && Math.floor(mtimeMs / 1000) * 1000 <= since;
+}
+
 /** Sends a file (or the requested range of it); resolves when done or when the client left. */
-export async function sendFile(req: IncomingMessage, res: ServerResponse, file: AssetFile, contentType: string): Promise<void> {
+export async function sendFile(req: IncomingMessage, res: ServerResponse, file: AssetFile, contentType: string, options: SendFileOptions = {}): Promise<void> {
   const etag = etagOf(file);
   res.setHeader("ETag", etag);
   res.setHeader("Accept-Ranges", "bytes");
   res.setHeader("Last-Modified", new Date(file.mtimeMs).toUTCString());
   res.setHeader("Content-Type", contentType);
-  if (req.headers["if-none-match"] === etag) {
+  if (notModified(req, etag, file.mtimeMs)) {
     res.statusCode = 304;
     res.end();
     return;
@@ -65,9 +85,18 @@ export async function sendFile(req: IncomingMessage, res: ServerResponse, file: 
     res.end();
     return;
   }
-  try {
-    await pipeline(createReadStream(file.path, { start, end, highWaterMark: CHUNK }), res);
-  } catch {
-    // The client went away mid-transfer (ERR_STREAM_PREMATURE_CLOSE): nothing to send, nothing to log.
+  const body = await (options.cache ?? shared.cache).get(file);
+  if (body) {
+    // One write of a view into the shared copy: libuv hands the kernel as much as it takes per syscall.
+    await new Promise<void>((resolve) => {
+      res.once("close", resolve);
+      res.end(body.subarray(start, end + 1));
+    });
+    return;
   }
+  await streamRange(res, file.path, start, end, options.pool ?? shared.pool).catch(() => {
+    // The client went away, or the file vanished after its stat: nothing more to send.
+    if (!res.headersSent) res.statusCode = 500;
+    res.destroy();
+  });
 }

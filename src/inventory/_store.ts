@@ -8,6 +8,7 @@ import { InventoryError } from "./_errors.js";
 import { discoveredName, firmwareFromFacts } from "./_firmware.js";
 import type { NodeRow } from "./_rows.js";
 import { createSecrets } from "./_secrets.js";
+import { createGroupCommit } from "./_group-commit.js";
 import { prepareStatements } from "./_statements.js";
 import { checkTransition, isInstalled, type NodeState } from "./_states.js";
 import type { Clock, DeclaredNode, EventInput, Inventory, InventoryOptions, Logger, NodeRecord, TransitionOptions, TransitionResult } from "./_types.js";
@@ -236,6 +237,8 @@ export function createInventory(options: InventoryOptions): Inventory {
     return { node: q.record(row(nodeId)), agentKey };
   });
 
+  const group = createGroupCommit(db);
+
   const markStale = db.transaction((now: number, maxAgeMs: number): NodeRecord[] => {
     return q.staleNodes.all(now - maxAgeMs).map((r) => {
       const age = Math.round((now - (r.last_heartbeat ?? r.state_since)) / 1000);
@@ -268,8 +271,12 @@ export function createInventory(options: InventoryOptions): Inventory {
     verifyAgentKey: secrets.verifyAgentKey,
     setCertificateSerial: db.transaction(secrets.setCertificateSerial),
     register,
+    registerSoon: (nodeId, input) => group.run(() => register(nodeId, input)),
     recordHeartbeat,
     markStale,
-    close: () => db.close(),
+    close: () => {
+      void group.close();
+      db.close();
+    },
   };
 }

@@ -154,6 +154,11 @@ export interface Inventory {
    * leaves all of it or none. Refused moves (e.g. from failed) are in the event log, not thrown.
    */
   register(nodeId: number, input: { serial: string; facts: Record<string, unknown> }): { node: NodeRecord; agentKey: string };
+  /**
+   * register(), group-committed: registrations arriving together share one transaction and one
+   * fsync, each in its own savepoint; resolves once its registration is durable.
+   */
+  registerSoon(nodeId: number, input: { serial: string; facts: Record<string, unknown> }): Promise<{ node: NodeRecord; agentKey: string }>;
   /** Stores the agent's facts and the heartbeat time (state changes are the caller's, via transition). */
   recordHeartbeat(nodeId: number, facts: Record<string, unknown>): NodeRecord;
   /** Moves registered/ready nodes with no heartbeat for maxAgeMs to offline; returns them. */

@@ -1,5 +1,6 @@
 // The CA and node certificates, checked by the real openssl CLI rather than by the library that made them.
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,6 +117,35 @@ describe.skipIf(missing)("node certificate", () => {
     await writeFile(keyFile, issued.keyPem, { mode: 0o600 });
     expect(issued.keyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(await openssl("pkey", "-in", keyFile, "-pubout")).toBe(await openssl("x509", "-in", certFile, "-noout", "-pubkey"));
+  });
+
+  it("carries the key identifiers that chain it, and an IPv6 SAN in 16 bytes", async () => {
+    const text = await openssl("x509", "-in", certFile, "-noout", "-text");
+    const caText = await openssl("x509", "-in", ca.certPath, "-noout", "-text");
+    const caKeyId = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec(caText)?.[1];
+    expect(caKeyId).toBeDefined();
+    expect(text).toMatch(new RegExp(`Authority Key Identifier:\\s+(keyid:)?${caKeyId}`));
+    // SHA-1 of the public key bits (RFC 5280 4.2.1.2 method 1), as openssl computes it for "hash".
+    const keyFile = join(dir, "ski.key");
+    await writeFile(keyFile, issued.keyPem, { mode: 0o600 });
+    const point = (await run("openssl", ["pkey", "-in", keyFile, "-pubout", "-outform", "DER"], { encoding: "buffer" })).stdout.subarray(-65);
+    const ski = createHash("sha1").update(point).digest("hex").toUpperCase().match(/../g)!.join(":");
+    expect(text).toMatch(new RegExp(`Subject Key Identifier:\\s+${ski}`));
+    const v6 = await issueNodeCertificate(ca, { hostname: "node6", fqdn: "node6.lab.example", ip: "fd00:1::a:5" }, { clock: { now: () => NOW } });
+    const v6File = join(dir, "node6.pem");
+    await writeFile(v6File, v6.certPem);
+    expect(await openssl("x509", "-in", v6File, "-noout", "-ext", "subjectAltName")).toContain("IP Address:FD00:1:0:0:0:0:A:5");
+    await expect(openssl("verify", "-attime", AT, "-CAfile", ca.certPath, v6File)).resolves.toContain(": OK");
+  });
+
+  it("dates after 2049 as GeneralizedTime", async () => {
+    const late = Date.UTC(2051, 5, 1);
+    const lateCa = await ensureCa(join(dir, "late"), "lab", { clock: { now: () => late } });
+    const cert = await issueNodeCertificate(lateCa, ID, { clock: { now: () => late } });
+    const file = join(dir, "late.pem");
+    await writeFile(file, cert.certPem);
+    expect(await openssl("x509", "-in", file, "-noout", "-startdate")).toBe("notBefore=May 31 23:00:00 2051 GMT\n");
+    await expect(openssl("verify", "-attime", String(late / 1000), "-CAfile", lateCa.certPath, file)).resolves.toContain(": OK");
   });
 
   it.each([

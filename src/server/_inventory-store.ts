@@ -41,7 +41,9 @@ export function inventoryBootStore(inventory: Inventory, logger: { warn(obj: obj
     },
     advance(name, state, event) {
       const node = inventory.getByName(name);
-      if (!node) return;
+      // Already there (an installer fetching its answer file again): nothing to record, and no
+      // fsync per request, which had capped answer files at ~100 req/s.
+      if (!node || node.state === state) return;
       inventory.appendEvent(node.id, { type: event, message: `${event} -> ${state}` });
       move(node.id, state, event);
     },
