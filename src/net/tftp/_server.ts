@@ -54,6 +54,9 @@ export interface TftpServer {
   readonly cache: Pick<ImageCache, "stats" | "limitBytes">;
 }
 
+/** Receive buffer of the request socket (the kernel caps it at net.core.rmem_max). */
+const REQUEST_RCVBUF = 4 * 1024 * 1024;
+
 const familyOf = (address: string) => (isIPv6(address) ? "udp6" : "udp4");
 
 /** Bytes an image of `size` bytes at `blksize` costs: data, 4-byte headers, and a view object per block (estimated). */
@@ -227,6 +230,13 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         throw new TftpBindError(address, port, err);
       }
       main = socket;
+      // A boot storm sends hundreds of RRQs at once; the default buffer (~200 KB, a few hundred
+      // small datagrams) drops the rest and each dropped client waits a second to retry.
+      try {
+        socket.setRecvBufferSize(REQUEST_RCVBUF);
+      } catch {
+        /* capped or refused by the kernel: keep the default */
+      }
       socket.on("error", (err) => log.warn("tftp socket error", { error: err.message }));
       socket.on("message", (msg, rinfo) => {
         if (closing) return;
