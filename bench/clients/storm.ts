@@ -41,10 +41,14 @@ function optionsOf(b: Buffer): Map<number, Buffer> {
   }
   return m;
 }
+// Retransmission as PXE firmware does it (PXE 2.1 spec: 4, 8, 16, 32 s), each randomized by
+// -1..+1 s as RFC 2131 §4.1 asks: without the jitter every dropped node of a storm retried in
+// the same millisecond and was dropped again.
+const RETRY_S = [4, 8, 16, 32];
 async function exchange(packet: Buffer, xid: number, want: number): Promise<Buffer> {
-  for (let attempt = 0; attempt < 6; attempt++) {
+  for (const wait of RETRY_S) {
     const reply = await new Promise<Buffer | undefined>((resolve) => {
-      const timer = setTimeout(() => { waiting.delete(xid); resolve(undefined); }, 2000 * 2 ** Math.min(attempt, 2));
+      const timer = setTimeout(() => { waiting.delete(xid); resolve(undefined); }, (wait + Math.random() * 2 - 1) * 1000);
       waiting.set(xid, (msg) => { if (optionsOf(msg).get(53)?.[0] === want || optionsOf(msg).get(53)?.[0] === 6) { clearTimeout(timer); waiting.delete(xid); resolve(msg); } });
       relay.send(packet, 67, a.server);
     });
@@ -175,6 +179,10 @@ async function boot(n: number): Promise<void> {
 }
 
 await new Promise<void>((r) => relay.bind(67, a.giaddr, r));
+// 1000 nodes answer through this one socket: with the default buffer (~200 KB) a burst of
+// OFFERs overflowed it and both stacks "failed" nodes that the client itself had dropped.
+relay.setRecvBufferSize(4 * 1024 * 1024);
+relay.setSendBufferSize(4 * 1024 * 1024);
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const times: number[] = [];
