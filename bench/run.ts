@@ -21,7 +21,8 @@ function args(argv: readonly string[]) {
   const quick = argv.includes("--quick");
   const at = (flag: string) => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
   const only = (at("--only") ?? Object.keys(BENCHES).join(",")).split(",").filter((b) => b in BENCHES);
-  const rounds = Math.max(1, Number(at("--rounds") ?? (quick ? 3 : 5)));
+  // Interleaved rounds A B A B...: 5 even in the quick profile, which trims cases and sizes instead.
+  const rounds = Math.max(1, Number(at("--rounds") ?? 5));
   return { quick, only, rounds };
 }
 
@@ -32,6 +33,8 @@ if (why) {
   process.exit(2);
 }
 const started = new Date();
+const t0All = performance.now();
+const snap0 = machineSnapshot();
 const machine = { host: hostname(), cpus: cpus().length, model: cpus()[0]?.model ?? "?", node: process.version };
 console.log(`maekin bench ${opts.quick ? "--quick " : ""}(${opts.rounds} rounds): ${opts.only.join(", ")}`);
 console.log(`machine: ${machine.cpus} x ${machine.model}, node ${machine.node}. Shared machine: compare ratios, not absolute numbers.`);
@@ -72,8 +75,11 @@ for (const r of results) {
     console.log(`${f.bench.padEnd(6)} ${f.name.padEnd(40)} ${Number.isFinite(f.ratio) ? f.ratio.toFixed(2) : "-"}x ${f.peer}${f.goal === null ? "" : ` (goal ${f.better === "higher" ? ">=" : "<="}${f.goal}: ${f.goalMet ? "met" : "NOT met"})`}`);
   }
 }
+const totalS = (performance.now() - t0All) / 1000;
+const snap1 = machineSnapshot();
+console.log(`\ntotal: ${totalS.toFixed(0)} s${opts.quick ? ` (quick budget 180 s: ${totalS <= 180 ? "met" : "NOT met"})` : ""}, load ${snap0.load1.toFixed(2)} -> ${snap1.load1.toFixed(2)}, CPU steal ${stealPercent(snap0, snap1).toFixed(1)}%`);
 await mkdir(join(REPO, "bench", "results"), { recursive: true });
 const file = join(REPO, "bench", "results", `${started.toISOString().replace(/[:.]/g, "-")}${opts.quick ? "-quick" : ""}.json`);
-await writeFile(file, `${JSON.stringify({ started: started.toISOString(), machine, options: opts, results }, null, 1)}\n`);
+await writeFile(file, `${JSON.stringify({ started: started.toISOString(), machine, options: opts, totalS, stealPct: stealPercent(snap0, snap1), results }, null, 1)}\n`);
 console.log(`\nresults: ${file}`);
 process.exit(exitCode);

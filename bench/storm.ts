@@ -1,6 +1,8 @@
 // Boot storm: N simulated nodes against the maekin master, and against a peer stack of dnsmasq
 // (DHCP + TFTP, --no-ping), nginx (1 worker, sendfile) and a minimal register endpoint.
-// Both sides are started fresh per run, so every run enrolls N new machines.
+// Both stacks start fresh per N and stay up over its rounds; every run uses new MACs, so every run
+// enrolls N new machines. The client reports per-phase medians (what dominates a node's boot) and
+// its own CPU seconds (busy near 100% of the makespan would mean the client is the bottleneck).
 import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +12,10 @@ import { which } from "./_peers.js";
 import { figure, note, printFigure, type Figure } from "./_report.js";
 import { MK, PEER, REPO, type BenchContext } from "./_topology.js";
 
-interface StormResult { makespanS: number; ok: number; failures: number; p50S: number; p99S: number; firstError?: string }
+interface StormResult {
+  makespanS: number; ok: number; failures: number; p50S: number; p99S: number;
+  phases?: Record<string, number>; clientCpuS?: number; firstError?: string;
+}
 
 async function startPeerStack(ctx: BenchContext, dir: string, assetsDir: string): Promise<Server | undefined> {
   const dnsmasq = await which("dnsmasq");
@@ -37,7 +42,8 @@ async function startPeerStack(ctx: BenchContext, dir: string, assetsDir: string)
 
 /** Runs the boot-storm figures. */
 export async function benchStorm(ctx: BenchContext): Promise<Figure[]> {
-  const sizes = ctx.quick ? [50] : [50, 250, 1000];
+  // BENCH_STORM_N=250,1000 picks the node counts (to rerun one size without the others).
+  const sizes = process.env.BENCH_STORM_N?.split(",").map(Number).filter((x) => x > 0) ?? (ctx.quick ? [25] : [50, 250, 1000]);
   // Scaled-down installer files: N = 1000 moves 5 GB instead of 48 GB, so a run stays within minutes.
   const assetsDir = join(ctx.tmp, "storm-assets");
   const assets = await makeAssets(assetsDir, { kernel: 1_000_000, initrd: 4_000_000 });
@@ -47,36 +53,41 @@ export async function benchStorm(ctx: BenchContext): Promise<Figure[]> {
   let header = true;
   for (const n of sizes) {
     const fig = figure({ bench: "storm", name: `boot storm N=${n} makespan`, unit: "s", better: "lower", peer: "dnsmasq+nginx", goal: 1.0 });
-    for (let round = 0; round < ctx.rounds; round++) {
-      for (const side of round % 2 === 0 ? ["maekin", "peer"] as const : ["peer", "maekin"] as const) {
-        const server = side === "maekin"
-          ? (await startMasterWith(ctx, join(ctx.tmp, `storm-state-${n}-${round}`), assets)).server
-          : await startPeerStack(ctx, join(ctx.tmp, "storm-peer"), assetsDir);
-        if (!server) continue;
-        const cpu0 = server.cpu();
-        const target = side === "maekin" ? MK : PEER;
-        let r: StormResult = { makespanS: Number.NaN, ok: 0, failures: n, p50S: Number.NaN, p99S: Number.NaN };
-        try {
-          const out = await ctx.net.exec(ctx.cli, [process.execPath, "--import", "tsx", join(REPO, "bench/clients/storm.ts"),
-            JSON.stringify({ server: target.server, giaddr: target.client, nodes: n, macStart })], 660_000);
-          r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as StormResult;
-        } catch (err) {
-          console.log(`    storm ${side} N=${n} round ${round} failed: ${(err as Error).message.split("\n")[0]}`);
+    const master = (await startMasterWith(ctx, join(ctx.tmp, `storm-state-${n}`), assets)).server;
+    const peer = await startPeerStack(ctx, join(ctx.tmp, `storm-peer-${n}`), assetsDir);
+    try {
+      for (let round = 0; round < ctx.rounds; round++) {
+        for (const side of round % 2 === 0 ? ["maekin", "peer"] as const : ["peer", "maekin"] as const) {
+          const server = side === "maekin" ? master : peer;
+          if (!server) continue;
+          const cpu0 = server.cpu();
+          const target = side === "maekin" ? MK : PEER;
+          let r: StormResult = { makespanS: Number.NaN, ok: 0, failures: n, p50S: Number.NaN, p99S: Number.NaN };
+          try {
+            const out = await ctx.net.exec(ctx.cli, [process.execPath, "--import", "tsx", join(REPO, "bench/clients/storm.ts"),
+              JSON.stringify({ server: target.server, giaddr: target.client, nodes: n, macStart })], 660_000);
+            r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as StormResult;
+          } catch (err) {
+            console.log(`    storm ${side} N=${n} round ${round} failed: ${(err as Error).message.split("\n")[0]}`);
+          }
+          macStart += 100_000;
+          if (r.firstError) console.log(`    storm ${side} N=${n}: ${r.failures} failed, first: ${r.firstError}`);
+          const cpu = server.cpu() - cpu0;
+          if (side === "maekin") {
+            fig.maekin.push(r.failures ? Number.NaN : r.makespanS); fig.maekinCpu.push(cpu); fig.maekinFailures += r.failures;
+            fig.maekinRssMb = Math.max(fig.maekinRssMb, server.peakRssMb());
+          } else {
+            fig.peerValues.push(r.failures ? Number.NaN : r.makespanS); fig.peerCpu.push(cpu); fig.peerFailures += r.failures;
+            fig.peerRssMb = Math.max(fig.peerRssMb, server.peakRssMb());
+          }
+          note(fig, `${side}.nodeP99S`, r.p99S);
+          note(fig, `${side}.clientBusy`, (r.clientCpuS ?? Number.NaN) / r.makespanS);
+          for (const [phase, s50] of Object.entries(r.phases ?? {})) note(fig, `${side}.${phase}P50S`, s50);
         }
-        macStart += 100_000;
-        if (r.firstError) console.log(`    storm ${side} N=${n}: ${r.failures} failed, first: ${r.firstError}`);
-        const cpu = server.cpu() - cpu0;
-        const rss = server.peakRssMb();
-        await server.stop();
-        if (side === "maekin") {
-          fig.maekin.push(r.failures ? Number.NaN : r.makespanS); fig.maekinCpu.push(cpu); fig.maekinFailures += r.failures;
-          fig.maekinRssMb = Math.max(fig.maekinRssMb, rss);
-        } else {
-          fig.peerValues.push(r.failures ? Number.NaN : r.makespanS); fig.peerCpu.push(cpu); fig.peerFailures += r.failures;
-          fig.peerRssMb = Math.max(fig.peerRssMb, rss);
-        }
-        note(fig, `${side}.nodeP99S`, r.p99S);
       }
+    } finally {
+      await master.stop();
+      await peer?.stop();
     }
     figs.push(fig);
     printFigure(fig, header);

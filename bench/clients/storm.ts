@@ -2,8 +2,11 @@
 // DORA (PXE firmware) -> TFTP the boot file -> DORA as iPXE -> HTTP script, kernel, initrd,
 // answer file -> POST events -> POST register. DHCP goes through one relay socket (giaddr).
 // Usage: storm.ts '{"server":"..","giaddr":"..","nodes":N,"macStart":M}'
-// Prints {makespanS, ok, failures, p50S, p99S, firstError}.
+// Prints {makespanS, ok, failures, p50S, p99S, phases, clientCpuS, firstError}: `phases` are the
+// per-node median seconds of each step, to show what dominates; clientCpuS shows whether this
+// client (one process, the same work against either stack) could be the bottleneck.
 import { createSocket, type Socket } from "node:dgram";
+import { Agent, request } from "node:http";
 import { quantile } from "../_stats.js";
 
 interface Args { server: string; giaddr: string; nodes: number; macStart: number }
@@ -38,10 +41,14 @@ function optionsOf(b: Buffer): Map<number, Buffer> {
   }
   return m;
 }
+// Retransmission as PXE firmware does it (PXE 2.1 spec: 4, 8, 16, 32 s), each randomized by
+// -1..+1 s as RFC 2131 §4.1 asks: without the jitter every dropped node of a storm retried in
+// the same millisecond and was dropped again.
+const RETRY_S = [4, 8, 16, 32];
 async function exchange(packet: Buffer, xid: number, want: number): Promise<Buffer> {
-  for (let attempt = 0; attempt < 6; attempt++) {
+  for (const wait of RETRY_S) {
     const reply = await new Promise<Buffer | undefined>((resolve) => {
-      const timer = setTimeout(() => { waiting.delete(xid); resolve(undefined); }, 2000 * 2 ** Math.min(attempt, 2));
+      const timer = setTimeout(() => { waiting.delete(xid); resolve(undefined); }, (wait + Math.random() * 2 - 1) * 1000);
       waiting.set(xid, (msg) => { if (optionsOf(msg).get(53)?.[0] === want || optionsOf(msg).get(53)?.[0] === 6) { clearTimeout(timer); waiting.delete(xid); resolve(msg); } });
       relay.send(packet, 67, a.server);
     });
@@ -77,10 +84,16 @@ async function tftpGet(host: string, file: string): Promise<number> {
       let last: Buffer = Buffer.concat([Buffer.from([0, 1]), Buffer.from(`${file}\0octet\0blksize\x001432\0tsize\x000\0`)]);
       let lastTo = 69;
       let tries = 0;
+      let heard = true; // something arrived since the last tick
       const send = () => sock.send(last, lastTo, host);
-      const timer = setInterval(() => { if (++tries > 8) { clearInterval(timer); reject(new Error("TFTP timeout")); } else send(); }, 1000);
+      // Resend the last packet only after a second without a reply, as iPXE does.
+      const timer = setInterval(() => {
+        if (heard) { heard = false; return; }
+        if (++tries > 8) { clearInterval(timer); reject(new Error("TFTP timeout")); } else send();
+      }, 1000);
       const ack = (block: number) => { last = Buffer.from([0, 4, (block >> 8) & 255, block & 255]); lastTo = peerPort; tries = 0; send(); };
       sock.on("message", (msg, rinfo) => {
+        heard = true;
         const op = msg.readUInt16BE(0);
         if (peerPort === 0) peerPort = rinfo.port;
         if (op === 6) { blksize = Number(/blksize\0(\d+)/.exec(msg.toString("latin1"))?.[1] ?? 512); ack(0); return; }
@@ -98,33 +111,49 @@ async function tftpGet(host: string, file: string): Promise<number> {
   }
 }
 
-// ---- HTTP
-async function get(url: string): Promise<{ status: number; bytes: number; text?: string }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(300_000) });
-  if (/\.ipxe|\.cfg|ks\.cfg|preseed/.test(url)) {
-    const text = await res.text();
-    return { status: res.status, bytes: text.length, text };
-  }
-  let bytes = 0;
-  for await (const chunk of res.body ?? []) bytes += (chunk as Uint8Array).length;
-  return { status: res.status, bytes };
+// ---- HTTP over node:http: one keep-alive agent, no connection limit (fetch's web streams cost
+// this client several times more CPU per byte, and the client must not be the bottleneck).
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+function call(url: string, method: "GET" | "POST", headers: Record<string, string> = {}, body?: string): Promise<{ status: number; bytes: number; text?: string }> {
+  const keepText = method === "POST" || /\.ipxe|\.cfg|preseed/.test(url);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, agent, headers, timeout: 300_000 }, (res) => {
+      let bytes = 0;
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => { bytes += c.length; if (keepText) chunks.push(c); });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, bytes, ...(keepText ? { text: Buffer.concat(chunks).toString("utf8") } : {}) }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`${method} ${url}: timeout`)));
+    req.on("error", reject);
+    req.end(body);
+  });
 }
+const get = (url: string) => call(url, "GET");
 async function post(url: string, token: string, body: unknown): Promise<number> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body), signal: AbortSignal.timeout(300_000) });
-  await res.arrayBuffer();
-  return res.status;
+  const text = JSON.stringify(body);
+  const r = await call(url, "POST", { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)), authorization: `Bearer ${token}` }, text);
+  return r.status;
 }
 const facts = { hostname: "n", cpu: { model: "Bench CPU", count: 2, vmx: true }, memoryMiB: 4096, disks: [{ name: "vda", sizeGiB: 20 }],
   nics: [{ name: "ens3", mac: "52:54:00:00:00:01", up: true, master: "br0" }], kvm: { present: true, usable: true },
   libvirt: { version: "9.0.0", domains: 0 }, bridge: { name: "br0", exists: true, up: true, address: "10.80.0.50" } };
 
+const PHASES = ["dhcp", "tftp", "dhcpIpxe", "http", "events", "register"] as const;
+const phaseTimes: Record<(typeof PHASES)[number], number[]> = { dhcp: [], tftp: [], dhcpIpxe: [], http: [], events: [], register: [] };
+
 async function boot(n: number): Promise<void> {
   const mac = Buffer.from([0x52, 0x54, 0x01, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
+  let mark = performance.now();
+  const lap = (phase: (typeof PHASES)[number]) => { const now = performance.now(); phaseTimes[phase].push((now - mark) / 1000); mark = now; };
   const fw = await dora(mac, false);
   if (!fw.file) throw new Error("no boot file for PXE firmware");
+  lap("dhcp");
   const loader = await tftpGet(fw.next, fw.file);
   if (loader <= 0) throw new Error("empty boot file");
+  lap("tftp");
   const ipxe = await dora(mac, true);
+  lap("dhcpIpxe");
   if (!/^https?:/.test(ipxe.file)) throw new Error(`iPXE got no script URL: ${ipxe.file}`);
   const script = await get(ipxe.file);
   if (script.status !== 200 || !script.text) throw new Error(`boot script: HTTP ${script.status}`);
@@ -136,18 +165,26 @@ async function boot(n: number): Promise<void> {
     const r = await get(u);
     if (r.status !== 200 || r.bytes === 0) throw new Error(`GET ${u}: HTTP ${r.status}`);
   }
+  lap("http");
   const token = /\/install\/([^/]+)\//.exec(answer)?.[1] ?? "";
   const base = new URL(ipxe.file).origin;
   for (const type of ["install.started", "install.done"]) {
     const s = await post(`${base}/api/v1/events`, token, { type });
     if (s >= 300) throw new Error(`event ${type}: HTTP ${s}`);
   }
+  lap("events");
   const s = await post(`${base}/api/v1/register`, token, { facts: { ...facts, hostname: `n${n}` } });
   if (s !== 200) throw new Error(`register: HTTP ${s}`);
+  lap("register");
 }
 
 await new Promise<void>((r) => relay.bind(67, a.giaddr, r));
+// 1000 nodes answer through this one socket: with the default buffer (~200 KB) a burst of
+// OFFERs overflowed it and both stacks "failed" nodes that the client itself had dropped.
+relay.setRecvBufferSize(4 * 1024 * 1024);
+relay.setSendBufferSize(4 * 1024 * 1024);
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 const times: number[] = [];
 let failures = 0;
 let firstError: string | undefined;
@@ -164,4 +201,8 @@ await Promise.all(Array.from({ length: a.nodes }, async (_, i) => {
 }));
 clearTimeout(guard);
 relay.close();
-console.log(JSON.stringify({ makespanS: (performance.now() - t0) / 1000, ok: times.length, failures, p50S: quantile(times, 0.5), p99S: quantile(times, 0.99), firstError }));
+agent.destroy();
+const cpu = process.cpuUsage(cpu0);
+const phases = Object.fromEntries(PHASES.map((p) => [p, quantile(phaseTimes[p], 0.5)]));
+console.log(JSON.stringify({ makespanS: (performance.now() - t0) / 1000, ok: times.length, failures, p50S: quantile(times, 0.5), p99S: quantile(times, 0.99),
+  phases, clientCpuS: (cpu.user + cpu.system) / 1e6, firstError }));

@@ -39,13 +39,15 @@ export function fileTreeHandler(root: string): TftpHandler {
 export async function openFileSource(path: string, flags = 0): Promise<TftpSource | null> {
   const fh = await open(path, constants.O_RDONLY | flags);
   try {
-    const info = await fh.stat();
+    const info = await fh.stat({ bigint: true });
     if (!info.isFile()) {
       await fh.close();
       return null;
     }
     return {
-      size: info.size,
+      size: Number(info.size),
+      // A replaced file has another inode, a rewritten one another mtime or ctime.
+      cacheKey: `file:${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`,
       async read(offset, length) {
         const buf = Buffer.allocUnsafe(length);
         let got = 0;

@@ -5,11 +5,13 @@ import { decode, encode } from "./_codec.js";
 import { DEFAULT_MAX_BLKSIZE, ErrorCode, TFTP_PORT } from "./_constants.js";
 import { TftpBindError, TftpError } from "./_errors.js";
 import { netasciiSource } from "./_netascii.js";
+import { createImageCache, type ImageCache } from "./_image-cache.js";
 import { negotiate } from "./_options.js";
+import { packetize, type PacketRun } from "./_packets.js";
 import type { RequestPacket } from "./_packet.js";
 import { startTransfer, type Transfer } from "./_transfer.js";
 import { OPTION_PROBE } from "./_types.js";
-import { silentLogger, type TftpClient, type TftpHandler, type TftpLogger, type TftpMetrics, type TftpStats } from "./_types.js";
+import { silentLogger, type TftpClient, type TftpHandler, type TftpLogger, type TftpMetrics, type TftpSource, type TftpStats } from "./_types.js";
 
 /** Options of createTftpServer; everything but the handler has a default. */
 export interface TftpServerOptions {
@@ -31,6 +33,12 @@ export interface TftpServerOptions {
   readonly maxTimeoutMs?: number;
   /** Transfers at once (default 128); more get ERROR 0 "server busy". */
   readonly maxTransfers?: number;
+  /**
+   * Bytes of hot files kept in memory as ready-made DATA packets, per file and blksize
+   * (default 64 MiB; 0 turns it off). Only sources with a cacheKey are cached, files up to a
+   * quarter of this; others are read in chunks per transfer.
+   */
+  readonly cacheBytes?: number;
   readonly metrics?: TftpMetrics;
 }
 
@@ -42,9 +50,23 @@ export interface TftpServer {
   close(): Promise<void>;
   /** A snapshot of the counters. */
   readonly stats: Readonly<TftpStats>;
+  /** The shared packet-image cache (its counters), for metrics and tests. */
+  readonly cache: Pick<ImageCache, "stats" | "limitBytes">;
 }
 
+/** Receive buffer of the request socket (the kernel caps it at net.core.rmem_max). */
+const REQUEST_RCVBUF = 4 * 1024 * 1024;
+
 const familyOf = (address: string) => (isIPv6(address) ? "udp6" : "udp4");
+
+/** Bytes an image of `size` bytes at `blksize` costs: data, 4-byte headers, and a view object per block (estimated). */
+const imageBytes = (size: number, blksize: number) => size + (Math.floor(size / blksize) + 1) * (4 + 96);
+
+/** Reads a whole source and cuts it into DATA packets. */
+async function loadImage(source: TftpSource, blksize: number): Promise<PacketRun> {
+  const data = await source.read(0, source.size);
+  return packetize(data, 1, blksize, true);
+}
 
 async function bind(socket: Socket, port: number, address: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
@@ -64,6 +86,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
   const limits = { maxBlksize: options.maxBlksize ?? DEFAULT_MAX_BLKSIZE, maxWindowsize: options.maxWindowsize ?? 64 };
   const timeoutMs = options.timeoutMs ?? 1000;
   const maxTransfers = options.maxTransfers ?? 128;
+  const cache = createImageCache(options.cacheBytes ?? 64 * 1024 * 1024);
   const stats: TftpStats = { requests: 0, refused: 0, active: 0, completed: 0, failed: 0, probes: 0, malformed: 0, unexpected: 0, bytesSent: 0, retransmits: 0 };
   // Keyed by client address and port: a retransmitted RRQ must not start a second transfer.
   const active = new Map<string, { transfer?: Transfer; done: Promise<void> }>();
@@ -113,10 +136,14 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     if (mode !== "octet" && mode !== "netascii") throw new TftpError("TFTP_ILLEGAL_OPERATION", `unsupported transfer mode "${req.mode}"`);
     const source = await options.handler(req.filename, client);
     if (!source) throw new TftpError("TFTP_FILE_NOT_FOUND", "file not found");
+    let image: Promise<PacketRun> | undefined;
     try {
       if (closing) return;
       const blockSource = mode === "netascii" ? netasciiSource(source) : source;
       const neg = negotiate(req.options, blockSource.size, limits);
+      if (mode === "octet" && source.cacheKey !== undefined) {
+        image = cache.get(`${source.cacheKey}|${neg.blksize}`, imageBytes(source.size, neg.blksize), () => loadImage(source, neg.blksize));
+      }
       const socket = await openSocket(client);
       if (closing) {
         socket.close();
@@ -136,6 +163,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         timeoutMs: Math.min(neg.timeoutMs ?? timeoutMs, timeoutMs),
         maxTimeoutMs: Math.max(options.maxTimeoutMs ?? 8000, neg.timeoutMs ?? 0),
         retries: options.retries ?? 5,
+        ...(image ? { image } : {}),
         onMalformed: () => dropped("malformed"),
         onUnexpected: () => dropped("unexpected"),
       });
@@ -151,6 +179,8 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       else if (out.reason === OPTION_PROBE) log.debug("tftp options probed (client ended after OACK)", { ...report, client: key });
       else log.info("tftp transfer failed", { ...report, client: key });
     } finally {
+      // Other transfers may be waiting for the image this source is loading: let it finish first.
+      await image?.catch(() => undefined);
       await source.close?.();
     }
   };
@@ -188,6 +218,7 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     get stats() {
       return { ...stats };
     },
+    cache,
     async listen() {
       if (main) throw new Error("tftp server is already listening");
       const socket = createSocket({ type: familyOf(address) });
@@ -199,6 +230,13 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         throw new TftpBindError(address, port, err);
       }
       main = socket;
+      // A boot storm sends hundreds of RRQs at once; the default buffer (~200 KB, a few hundred
+      // small datagrams) drops the rest and each dropped client waits a second to retry.
+      try {
+        socket.setRecvBufferSize(REQUEST_RCVBUF);
+      } catch {
+        /* capped or refused by the kernel: keep the default */
+      }
       socket.on("error", (err) => log.warn("tftp socket error", { error: err.message }));
       socket.on("message", (msg, rinfo) => {
         if (closing) return;

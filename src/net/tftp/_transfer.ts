@@ -1,12 +1,18 @@
 // One read transfer on its own connected socket: the thin adapter around the pure window.
 // The socket is connect()ed to the client, so the kernel drops datagrams from any other
 // address or port: a stranger's ACK or ERROR never reaches this code (RFC 1350 §4 TIDs).
+//
+// Lock-step TFTP is latency-bound: every block waits for the time from its ACK arriving to the
+// next DATA leaving. On that path this file does no allocation, no promise and no timer call:
+// packets are prebuilt (PacketRun), the pump is synchronous, and the retransmission timer is a
+// coarse tick per transfer that looks at a flag instead of being re-armed on every ACK.
 import type { Socket } from "node:dgram";
 import { decode, encode } from "./_codec.js";
 import { ErrorCode, Opcode } from "./_constants.js";
+import { packetize, runEnd, type PacketRun } from "./_packets.js";
 import { OPTION_PROBE } from "./_types.js";
 import type { TftpOption } from "./_packet.js";
-import { onAck, rewind, sendable, sent, startWindow, wireBlock, type WindowState } from "./_window.js";
+import { onAck, rewind, sendable, sent, startWindow, type WindowState } from "./_window.js";
 
 /** What the transfer reads from: a TftpSource whose size may be unknown (netascii). */
 export interface BlockSource {
@@ -26,6 +32,8 @@ export interface TransferOptions {
   readonly maxTimeoutMs: number;
   /** Timeouts in a row after which the transfer gives up. */
   readonly retries: number;
+  /** The whole file as packets of this blksize, shared with other transfers; then `source` is not read. */
+  readonly image?: Promise<PacketRun>;
   readonly onMalformed: () => void;
   readonly onUnexpected: () => void;
 }
@@ -49,6 +57,8 @@ export interface Transfer {
 // pool, whose round trip on a loaded machine can take milliseconds: the next chunk is read while
 // the current one is on the wire (see prefetch), so a lock-step transfer never waits for the disk.
 const READ_CHUNK = 128 * 1024;
+// Timer ticks per timeout: a stall is noticed between timeout and timeout * (1 + 1/TICKS).
+const TICKS = 4;
 
 /** Starts sending `source` over the connected socket; resolves when the last block is acknowledged or it gives up. */
 export function startTransfer(o: TransferOptions): Transfer {
@@ -58,27 +68,26 @@ export function startTransfer(o: TransferOptions): Transfer {
   let state: WindowState = startWindow(o.windowsize, oackBytes !== undefined);
   // The last block is the first one shorter than blksize (RFC 1350 §6), possibly empty.
   let last = source.size === undefined ? undefined : Math.floor(source.size / blksize) + 1;
-  // Encoded DATA packets by absolute block, from the window's base up to what was read ahead.
-  const cache = new Map<number, Buffer>();
-  let cacheLow = 1; // lowest block that may still be cached
-  let readNext = 1;
-  let reading: Promise<void> | undefined;
-  let readError: Error | undefined;
+  // Prebuilt DATA packets, ascending, from the window's base up to what was read ahead.
+  let runs: PacketRun[] = [];
+  let readNext = 1; // first block not yet in `runs`
+  let loading: Promise<void> | undefined;
+  let loadError: Error | undefined;
   let tries = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let pumping = false;
-  let again = false;
+  let progress = true; // something was sent or acknowledged since the last tick
+  let quiet = 0; // ticks in a row without progress
   let finished = false;
   let bytes = 0;
   let retransmits = 0;
   let resolve!: (outcome: TransferOutcome) => void;
   const done = new Promise<TransferOutcome>((r) => (resolve = r));
+  const tickMs = Math.max(1, Math.floor(o.timeoutMs / TICKS));
 
   const finish = (ok: boolean, reason?: string, errorToClient?: string) => {
     if (finished) return;
     finished = true;
-    clearTimeout(timer);
-    cache.clear();
+    clearInterval(timer);
+    runs = [];
     const close = () => {
       try {
         socket.close();
@@ -92,100 +101,103 @@ export function startTransfer(o: TransferOptions): Transfer {
     resolve({ ok, ...(reason === undefined ? {} : { reason }), bytes, blocks: Math.max(0, state.base - 1), retransmits });
   };
 
-  /** Reads the next chunk and caches its blocks as ready-to-send DATA packets (one copy, at read time). */
+  const lookup = (abs: number): Buffer | undefined => {
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i]!;
+      const p = run.packets[abs - run.first];
+      if (p) return p;
+    }
+    return undefined;
+  };
+
+  const add = (run: PacketRun) => {
+    if (finished) return;
+    runs.push(run);
+    readNext = runEnd(run);
+    if (run.final) last = readNext - 1; // a short read ends the file, even if it shrank under us
+  };
+
+  /** Reads the next chunk of the file and keeps it as prebuilt packets. */
   const readChunk = async () => {
     const count = last === undefined ? chunkBlocks : Math.min(chunkBlocks, last - readNext + 1);
     if (count <= 0) return;
     const offset = (readNext - 1) * blksize;
     const want = source.size === undefined ? count * blksize : Math.max(0, Math.min(count * blksize, source.size - offset));
     const buf = want > 0 ? await source.read(offset, want) : Buffer.alloc(0);
-    if (finished) return;
-    for (let i = 0; i < count; i++) {
-      const piece = buf.subarray(i * blksize, Math.min((i + 1) * blksize, buf.length, want));
-      cache.set(readNext, encode({ op: "DATA", block: wireBlock(readNext), data: piece }));
-      readNext++;
-      if (piece.length < blksize) {
-        last = readNext - 1; // a short read ends the file, even if it shrank under us
-        break;
-      }
-    }
+    const final = buf.length < want || (last !== undefined && readNext + count - 1 === last);
+    add(packetize(buf.length > want ? buf.subarray(0, want) : buf, readNext, blksize, final));
   };
 
-  /** The read in flight, or a new one; a failure is kept for the pump to report. */
-  const fill = (): Promise<void> =>
-    (reading ??= readChunk()
-      .catch((err: unknown) => { readError = err as Error; })
-      .finally(() => { reading = undefined; }));
+  /** The load in flight, or a new one (the shared image first, then chunks); then pumps again. */
+  const load = () => {
+    if (loading || loadError || finished) return;
+    const next = o.image && readNext === 1 ? o.image.then(add) : readChunk();
+    loading = next.then(
+      () => { loading = undefined; },
+      (err: unknown) => { loading = undefined; loadError = err as Error; },
+    );
+    void loading.then(pump);
+  };
 
   /** Starts reading the next chunk while less than a chunk is buffered past the window. */
   const prefetch = () => {
-    if (finished || reading || readError || (last !== undefined && readNext > last)) return;
-    if (readNext <= state.base + o.windowsize + chunkBlocks) void fill();
+    if (last !== undefined && readNext > last) return;
+    if (readNext <= state.base + o.windowsize + chunkBlocks) load();
   };
 
-  let armedFor = -1;
-  const arm = () => {
+  function pump(): void {
     if (finished) return;
-    const wait = Math.min(o.timeoutMs * 2 ** tries, o.maxTimeoutMs); // exponential backoff
-    // refresh() restarts the same timer: no allocation per ACK on the hot path.
-    if (timer && wait === armedFor) timer.refresh();
-    else {
-      clearTimeout(timer);
-      timer = setTimeout(onTimeout, wait);
-      armedFor = wait;
-    }
-  };
-
-  const pump = async () => {
-    if (pumping) {
-      again = true;
-      return;
-    }
-    pumping = true;
-    try {
-      do {
-        again = false;
-        while (!finished && sendable(state, last) > 0) {
-          const abs = state.next;
-          let packet: Buffer;
-          if (abs === 0 && oackBytes) packet = oackBytes;
-          else {
-            while (!cache.has(abs) && !finished && !readError && readNext <= abs && (last === undefined || abs <= last)) await fill();
-            if (readError) throw readError;
-            // An ACK or timeout may have moved the window, or a short read moved the end, meanwhile.
-            if (finished || state.next !== abs || (last !== undefined && abs > last)) continue;
-            const data = cache.get(abs);
-            // Blocks at or past the base stay cached until acknowledged; a miss is a bug, not a retry.
-            if (!data) return finish(false, `internal: block ${abs} not buffered`, "internal server error");
-            packet = data;
-          }
-          if (abs <= state.highest) retransmits++;
-          else if (abs > 0) bytes += packet.length - 4;
-          state = sent(state);
-          socket.send(packet); // without a callback, send errors arrive as "error" events
+    if (loadError) return finish(false, `read-error: ${loadError.message}`, "read error on server");
+    while (sendable(state, last) > 0) {
+      const abs = state.next;
+      let packet: Buffer | undefined;
+      if (abs === 0) packet = oackBytes;
+      else {
+        packet = lookup(abs);
+        if (!packet) {
+          // Blocks at or past the base stay buffered until acknowledged; a miss below readNext is a bug.
+          if (abs < readNext) return finish(false, `internal: block ${abs} not buffered`, "internal server error");
+          load(); // pumps again when the data is there
+          break;
         }
-      } while (again && !finished);
-      prefetch();
-      arm();
-    } catch (err) {
-      finish(false, `read-error: ${(err as Error).message}`, "read error on server");
-    } finally {
-      pumping = false;
+      }
+      if (abs <= state.highest) retransmits++;
+      else if (abs > 0) bytes += packet!.length - 4;
+      state = sent(state);
+      socket.send(packet!); // without a callback, send errors arrive as "error" events
     }
-  };
+    progress = true;
+    prefetch();
+  }
 
   function onTimeout() {
     tries++;
     if (tries > o.retries) return finish(false, "timeout", "timed out waiting for ACK");
     state = rewind(state); // RFC 7440 §4: resend the whole window from its base
-    void pump();
+    pump();
   }
+
+  // One timer for the whole transfer: it fires every tickMs and counts the ticks without progress.
+  const timer = setInterval(() => {
+    if (finished) return;
+    if (progress) {
+      progress = false;
+      quiet = 0;
+      return;
+    }
+    quiet++;
+    const wait = Math.min(o.timeoutMs * 2 ** tries, o.maxTimeoutMs); // exponential backoff
+    if (quiet * tickMs >= wait) {
+      quiet = 0;
+      onTimeout();
+    }
+  }, tickMs);
 
   socket.on("message", (msg: Buffer) => {
     if (finished) return;
     // The hot path: an ACK is 4 bytes (or a little more, padded), read in place with no decode.
     let block: number;
-    if (msg.length >= 4 && msg[0] === 0 && msg[1] === Opcode.ACK) block = msg.readUInt16BE(2);
+    if (msg.length >= 4 && msg[0] === 0 && msg[1] === Opcode.ACK) block = (msg[2]! << 8) | msg[3]!;
     else {
       const decoded = decode(msg);
       if (!decoded.ok) return o.onMalformed();
@@ -202,13 +214,14 @@ export function startTransfer(o: TransferOptions): Transfer {
     const effect = onAck(state, block);
     if (effect.kind === "ignored") return; // old or duplicate: no resend (Sorcerer's Apprentice)
     state = effect.state;
-    for (; cacheLow < state.base; cacheLow++) cache.delete(cacheLow);
     tries = 0;
     if (last !== undefined && effect.acked >= last) return finish(true);
-    void pump();
+    pump();
+    // Free what is acknowledged (after the send: off the latency path).
+    while (runs.length > 1 && runEnd(runs[0]!) <= state.base) runs.shift();
   });
   socket.on("error", (err) => finish(false, `socket-error: ${err.message}`));
 
-  void pump();
+  pump();
   return { done, abort: (reason) => finish(false, reason, reason) };
 }

@@ -15,6 +15,12 @@ export interface TftpSource {
   read(offset: number, length: number): Promise<Buffer>;
   /** Releases what the source holds (file handles); called once when the transfer ends. */
   close?(): Promise<void>;
+  /**
+   * Identity of the bytes (e.g. device, inode, size, mtime): sources with the same key hold the
+   * same content, so the server may serve them from one shared packet image. Omit for content
+   * that differs per request.
+   */
+  readonly cacheKey?: string;
 }
 
 /**

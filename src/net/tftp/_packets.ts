@@ -1,0 +1,48 @@
+// DATA packets laid out back to back in one buffer, headers written once: a run of blocks that a
+// transfer sends without allocating or copying per block. A whole file's run can be shared by
+// every transfer of that file (see _image-cache.ts): a boot storm sends one ipxe.efi to everyone.
+import { Opcode } from "./_constants.js";
+import { wireBlock } from "./_window.js";
+
+/** Consecutive DATA packets from absolute block `first` on. */
+export interface PacketRun {
+  readonly first: number;
+  /** One ready-to-send datagram per block (views into one buffer). */
+  readonly packets: readonly Buffer[];
+  /** True when the run's last packet is the file's last block (shorter than blksize). */
+  readonly final: boolean;
+  /** Bytes the run holds. */
+  readonly bytes: number;
+}
+
+/**
+ * Packs `data` (file bytes starting at block `first`) into DATA packets of `blksize` bytes.
+ * With `final`, the last packet is the file's end: shorter than blksize, or an empty DATA
+ * when the data is a whole number of blocks (RFC 1350 §6).
+ */
+export function packetize(data: Buffer, first: number, blksize: number, final: boolean): PacketRun {
+  const full = Math.floor(data.length / blksize);
+  const tail = data.length - full * blksize;
+  const count = full + (final || tail > 0 ? 1 : 0);
+  const buf = Buffer.allocUnsafe(data.length + 4 * count);
+  const packets: Buffer[] = new Array<Buffer>(count);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const start = i * blksize;
+    const len = Math.min(blksize, data.length - start);
+    buf.writeUInt16BE(Opcode.DATA, at);
+    buf.writeUInt16BE(wireBlock(first + i), at + 2);
+    data.copy(buf, at + 4, start, start + len);
+    packets[i] = buf.subarray(at, at + 4 + len);
+    at += 4 + len;
+  }
+  return { first, packets, final: final || tail > 0, bytes: buf.length };
+}
+
+/** The packet for absolute block `abs`, if the run holds it. */
+export function packetAt(run: PacketRun, abs: number): Buffer | undefined {
+  return run.packets[abs - run.first];
+}
+
+/** The absolute block after the run's last one. */
+export const runEnd = (run: PacketRun): number => run.first + run.packets.length;
