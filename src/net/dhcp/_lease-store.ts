@@ -51,6 +51,8 @@ export interface LeaseStoreOptions {
   readonly compactAfter?: number;
   /** Leases written per event-loop turn while compacting (default 2000). */
   readonly chunk?: number;
+  /** At most this many fdatasyncs of the journal at once (default 2; 1 = write, sync, write, ...). */
+  readonly syncsInFlight?: number;
   /** Told when a compaction fails (requests keep going; the journal just grows). */
   readonly onError?: (err: DhcpError) => void;
 }
@@ -106,6 +108,7 @@ export function createLeaseStore(o: LeaseStoreOptions): LeaseStore {
   const dir = dirname(o.path);
   const minRecords = o.compactAfter ?? 16_384;
   const chunk = o.chunk ?? 2000;
+  const syncsInFlight = o.syncsInFlight ?? 2;
   const counts = { writes: 0, records: 0, compactions: 0, torn: 0, replayed: 0 };
   let gen = 0;
   let fh: FileHandle | undefined;
@@ -193,33 +196,66 @@ export function createLeaseStore(o: LeaseStoreOptions): LeaseStore {
     }
   }
 
+  /** A written batch whose fdatasync has not finished: its records are not yet acknowledged. */
+  interface Unsynced { readonly upTo: number; readonly lines: string[] }
+  let unsynced: Unsynced[] = [];
+  let syncing: Promise<void>[] = [];
+  let failed = false; // a write or sync failed: the journal may be torn; rewrite what is not durable
+
+  function onFailure(err: unknown): void {
+    if (!failed) {
+      failed = true;
+      rotateNow = true;
+      // Not durable, maybe torn: these go again, first, into the next journal.
+      pending = unsynced.flatMap((u) => u.lines).concat(pending);
+      unsynced = [];
+    }
+    settle(fail(`cannot write leases to ${journalName(o.path, gen)}`, err));
+  }
+
   async function writeAll(): Promise<void> {
     while (pending.length > 0) {
       if (rotateNow || (!compacting && inJournal >= Math.max(minRecords, lastSnapshot))) {
+        await Promise.all(syncing); // the old journal must be quiet before it is closed
         try { await rotate(); } catch (err) {
           // Nothing is acknowledged; the records stay queued and the next commit tries again.
           settle(fail(`cannot start a new lease journal beside ${o.path}`, err));
           return;
         }
+        failed = false;
       }
+      // Pipelined: batch k+1 is written while batch k's fdatasync runs, but writes stay in order,
+      // so everything before an acknowledged record is durable and only unacknowledged bytes can tear.
+      while (syncing.length >= syncsInFlight) await Promise.race(syncing);
+      if (failed) return;
       const batch = pending;
       const upTo = recorded;
       pending = [];
+      const f = fh;
       try {
-        if (!fh) throw new Error("the lease store is not open");
-        await fh.write(batch.join(""));
-        await fh.datasync();
+        if (!f) throw new Error("the lease store is not open");
+        await f.write(batch.join(""));
       } catch (err) {
-        // The file may now end in a torn record: the batch goes again, into a new journal, on the next commit.
         pending = batch.concat(pending);
-        rotateNow = true;
-        settle(fail(`cannot write leases to ${journalName(o.path, gen)}`, err));
+        onFailure(err);
+        return;
+      }
+      if (failed) { // a sync failed while this write ran
+        pending = batch.concat(pending);
         return;
       }
       counts.writes++;
       inJournal += batch.length;
-      durable = upTo;
-      settle();
+      const entry: Unsynced = { upTo, lines: batch };
+      unsynced.push(entry);
+      const sync: Promise<void> = f.datasync().then(() => {
+        // fdatasync covers every byte written before it: all batches up to this one are durable.
+        if (failed) return;
+        durable = Math.max(durable, upTo);
+        unsynced = unsynced.filter((u) => u.upTo > durable);
+        settle();
+      }, onFailure).finally(() => { syncing = syncing.filter((x) => x !== sync); });
+      syncing.push(sync);
     }
   }
 
@@ -258,6 +294,7 @@ export function createLeaseStore(o: LeaseStoreOptions): LeaseStore {
     stats: () => ({ ...counts }),
     async close() {
       if (draining) await new Promise<void>((r) => idle.push(r));
+      await Promise.all(syncing);
       while (compacting) await compacting;
       await fh?.close();
       fh = undefined;
