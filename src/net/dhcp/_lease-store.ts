@@ -9,7 +9,7 @@
 // at any point leaves a snapshot and the journals from the one it names on: recovery replays
 // them in order (a torn last record is dropped and counted), writes a fresh snapshot and starts
 // a new journal.
-import { open, readdir, readFile, rename, rm, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { syncDir } from "../../state/index.js";
@@ -266,6 +266,7 @@ export function createLeaseStore(o: LeaseStoreOptions): LeaseStore {
       counts.torn = got.torn;
       gen = Math.max(got.journal, ...got.journals);
       try {
+        await mkdir(dir, { recursive: true, mode: 0o700 });
         if (got.journals.length > 0) {
           // Fold everything into one fresh snapshot, so the journal starts empty and clean.
           await writeSnapshot(got.leases, gen + 1);

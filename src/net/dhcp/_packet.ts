@@ -3,7 +3,8 @@ import {
   BOOTP_MIN_LENGTH, DEFAULT_MAX_MESSAGE_SIZE, FIXED_HEADER_LENGTH, IP_UDP_OVERHEAD, MAGIC_COOKIE, OPTIONS_OFFSET, Opt, Overload,
 } from "./_constants.js";
 import { DhcpError } from "./errors.js";
-import { bytesToIp, ipToBytes, parseTlv, serializeTlv, type DhcpOption } from "./_options.js";
+import { parseIpv4 } from "../../model/ipv4.js";
+import { bytesToIp, parseTlv, serializeTlv, type DhcpOption } from "./_options.js";
 
 /** A decoded BOOTP/DHCP message; addresses are dotted quads, options an ordered raw list. */
 export interface DhcpPacket {
@@ -117,9 +118,9 @@ export function encodePacket(p: DhcpPacket, opts: EncodeOptions = {}): Buffer {
   head.writeUInt8(p.op, 0); head.writeUInt8(p.htype, 1); head.writeUInt8(p.hlen, 2); head.writeUInt8(p.hops, 3);
   head.writeUInt32BE(p.xid >>> 0, 4); head.writeUInt16BE(p.secs, 8); head.writeUInt16BE(p.flags, 10);
   for (const [i, a] of [p.ciaddr, p.yiaddr, p.siaddr, p.giaddr].entries()) {
-    const b = ipToBytes(a);
-    if (!b) throw new DhcpError("bad-options", `address field ${i} is not an IPv4 address: ${a}`);
-    b.copy(head, 12 + i * 4);
+    const n = parseIpv4(a);
+    if (n === undefined) throw new DhcpError("bad-options", `address field ${i} is not an IPv4 address: ${a}`);
+    head.writeUInt32BE(n, 12 + i * 4);
   }
   p.chaddr.copy(head, 28, 0, 16);
 

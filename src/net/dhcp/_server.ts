@@ -69,6 +69,7 @@ export function createDhcpServer(o: DhcpServerOptions): DhcpServer {
     if (o.leaseFile) {
       store = createLeaseStore({
         path: o.leaseFile, snapshot: () => p.bound(), clock: o.clock,
+        ...(o.leaseCompactAfter ? { compactAfter: o.leaseCompactAfter } : {}),
         onError: (err) => { count("error.lease-compact"); o.logger.error("dhcp: lease compaction failed", { err: err.message }); },
       });
     }
