@@ -108,21 +108,56 @@ function putField(buf: Buffer, offset: number, size: number, text: string): void
   b.copy(buf, offset);
 }
 
+/** Octets an option takes as TLVs (RFC 3396 splits payloads over 255 octets). */
+function tlvLength(o: DhcpOption): number {
+  if (o.code === Opt.PAD || o.code === Opt.END) return 0;
+  return o.data.length === 0 ? 2 : o.data.length + 2 * Math.ceil(o.data.length / 255);
+}
+
+function writeHeader(p: DhcpPacket, buf: Buffer): void {
+  buf.writeUInt8(p.op, 0); buf.writeUInt8(p.htype, 1); buf.writeUInt8(p.hlen, 2); buf.writeUInt8(p.hops, 3);
+  buf.writeUInt32BE(p.xid >>> 0, 4); buf.writeUInt16BE(p.secs, 8); buf.writeUInt16BE(p.flags, 10);
+  for (const [i, a] of [p.ciaddr, p.yiaddr, p.siaddr, p.giaddr].entries()) {
+    const n = parseIpv4(a);
+    if (n === undefined) throw new DhcpError("bad-options", `address field ${i} is not an IPv4 address: ${a}`);
+    buf.writeUInt32BE(n, 12 + i * 4);
+  }
+  p.chaddr.copy(buf, 28, 0, 16);
+}
+
+/** A message whose options fit the options field: header, cookie, TLVs and END written into one buffer. */
+function encodeSimple(p: DhcpPacket, options: readonly DhcpOption[], total: number): Buffer {
+  const buf = Buffer.alloc(Math.max(OPTIONS_OFFSET + total + 1, BOOTP_MIN_LENGTH));
+  writeHeader(p, buf);
+  putField(buf, SNAME_OFFSET, 64, p.sname);
+  putField(buf, FILE_OFFSET, 128, p.file);
+  buf.writeUInt32BE(MAGIC_COOKIE, FIXED_HEADER_LENGTH);
+  let at = OPTIONS_OFFSET;
+  for (const o of options) {
+    if (o.code === Opt.PAD || o.code === Opt.END) continue;
+    if (o.data.length === 0) { buf[at++] = o.code; buf[at++] = 0; continue; }
+    for (let off = 0; off < o.data.length; off += 255) {
+      const len = Math.min(255, o.data.length - off);
+      buf[at++] = o.code;
+      buf[at++] = len;
+      at += o.data.copy(buf, at, off, off + len);
+    }
+  }
+  buf[at] = Opt.END;
+  return buf;
+}
+
 /** Encodes a message; options that overflow go to 'file' then 'sname' (RFC 2132 overload) when those are empty. */
 export function encodePacket(p: DhcpPacket, opts: EncodeOptions = {}): Buffer {
   const maxPayload = Math.max(opts.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE_SIZE) - IP_UDP_OVERHEAD;
   const room = maxPayload - OPTIONS_OFFSET;
-  const chunks = p.options.filter((o) => o.code !== Opt.OVERLOAD).map((o) => serializeTlv([o]));
-  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const kept = p.options.filter((o) => o.code !== Opt.OVERLOAD);
+  const total = kept.reduce((n, o) => n + tlvLength(o), 0);
+  // The common case, every reply maekin sends: one buffer, options written in place.
+  if (total + 1 <= room) return encodeSimple(p, kept, total);
+  const chunks = kept.map((o) => serializeTlv([o]));
   const head = Buffer.alloc(FIXED_HEADER_LENGTH);
-  head.writeUInt8(p.op, 0); head.writeUInt8(p.htype, 1); head.writeUInt8(p.hlen, 2); head.writeUInt8(p.hops, 3);
-  head.writeUInt32BE(p.xid >>> 0, 4); head.writeUInt16BE(p.secs, 8); head.writeUInt16BE(p.flags, 10);
-  for (const [i, a] of [p.ciaddr, p.yiaddr, p.siaddr, p.giaddr].entries()) {
-    const n = parseIpv4(a);
-    if (n === undefined) throw new DhcpError("bad-options", `address field ${i} is not an IPv4 address: ${a}`);
-    head.writeUInt32BE(n, 12 + i * 4);
-  }
-  p.chaddr.copy(head, 28, 0, 16);
+  writeHeader(p, head);
 
   let main: Buffer[] = chunks;
   if (total + 1 > room) {
