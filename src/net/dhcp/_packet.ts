@@ -71,7 +71,11 @@ export function decodePacket(buf: Buffer): DecodeResult {
     const e = parseTlv(sname, found, order);
     if (e) return fail("options", `in sname field: ${e}`);
   }
-  const options = order.map((code) => ({ code, data: Buffer.concat(found.get(code) ?? []) }));
+  // A single part is used in place (a view of the datagram, which nothing else holds); RFC 3396 parts are joined.
+  const options = order.map((code) => {
+    const parts = found.get(code) ?? [];
+    return { code, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts) };
+  });
   return {
     ok: true,
     packet: {
@@ -86,8 +90,12 @@ export function decodePacket(buf: Buffer): DecodeResult {
 
 /** The client hardware address as lower-case colon form (hlen octets of chaddr). */
 export function macOf(p: Pick<DhcpPacket, "chaddr" | "hlen">): string {
-  return [...p.chaddr.subarray(0, Math.min(p.hlen, 16))].map((b) => b.toString(16).padStart(2, "0")).join(":");
+  const n = Math.min(p.hlen, 16, p.chaddr.length);
+  let out = "";
+  for (let i = 0; i < n; i++) out += i === 0 ? HEX[p.chaddr[i]!]! : `:${HEX[p.chaddr[i]!]!}`;
+  return out;
 }
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
 /** Lower-case colon MAC to 16 octets of chaddr. */
 export function chaddrOf(mac: string): Buffer {
