@@ -215,6 +215,8 @@ describe("authoritative DHCP server over loopback", () => {
     const one = { pool: { start: "127.0.0.10", end: "127.0.0.10" }, leaseFile };
     const a = await setup(one);
     expect((await a.dora("52:54:00:aa:00:0f"))?.yiaddr).toBe("127.0.0.10");
+    // The ACK came after one journal write (not a rewrite of the lease file).
+    expect(a.server.stats()).toMatchObject({ "pool.journal.writes": 1, "pool.journal.records": 1, "pool.journal.compactions": 0 });
     await a.server.close();
     expect((await readLeases(leaseFile, a.clock.now())).leases).toMatchObject([{ mac: "52:54:00:aa:00:0f", ip: "127.0.0.10", state: "bound" }]);
     const b = await setup(one);

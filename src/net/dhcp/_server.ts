@@ -152,7 +152,8 @@ export function createDhcpServer(o: DhcpServerOptions): DhcpServer {
       await Promise.all(sockets.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       await store?.close();
     },
-    stats: () => ({ ...counters, ...(pool ? prefixed("pool", pool.counts()) : {}), ...(store ? prefixed("leases", store.stats()) : {}) }),
+    // Journal counters sit under "pool." too: /metrics files "pool.*" as pool gauges, the rest as packet counts.
+    stats: () => ({ ...counters, ...(pool ? prefixed("pool", pool.counts()) : {}), ...(store ? prefixed("pool.journal", store.stats()) : {}) }),
   };
 }
 
