@@ -9,22 +9,14 @@
 // at any point leaves a snapshot and the journals from the one it names on: recovery replays
 // them in order (a torn last record is dropped and counted), writes a fresh snapshot and starts
 // a new journal.
-import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from "node:fs/promises";
+import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { syncDir } from "../../state/index.js";
-import { DhcpError } from "./errors.js";
-import { encodeChange, parseJournal, replay, snapshotLeases } from "./_journal.js";
+import type { DhcpError } from "./errors.js";
+import { encodeChange } from "./_journal.js";
+import { fail, journalName, journals, readLeases, type Recovered } from "./_lease-read.js";
 import type { Clock, Lease, LeaseChange } from "./_pool.js";
-
-/** What recovery found on start. */
-export interface Recovered {
-  readonly leases: Lease[];
-  /** Journal records replayed onto the snapshot. */
-  readonly replayed: number;
-  /** Journal files whose end was torn (a write cut short by a crash; never acknowledged). */
-  readonly torn: number;
-}
 
 /** Durable storage of leases. */
 export interface LeaseStore {
@@ -55,52 +47,6 @@ export interface LeaseStoreOptions {
   readonly syncsInFlight?: number;
   /** Told when a compaction fails (requests keep going; the journal just grows). */
   readonly onError?: (err: DhcpError) => void;
-}
-
-const journalName = (path: string, n: number) => `${path}.journal.${n}`;
-
-function fail(what: string, err: unknown): DhcpError {
-  return new DhcpError("lease-file", `${what}: ${(err as Error).message}; check the state dir is writable and not full`, { cause: err });
-}
-
-/** The journal numbers beside the snapshot at path, ascending. */
-async function journals(path: string): Promise<number[]> {
-  const dir = dirname(path);
-  const prefix = `${basename(path)}.journal.`;
-  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? [] : Promise.reject(err)));
-  return names.filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
-    .map((n) => Number(n.slice(prefix.length))).sort((a, b) => a - b);
-}
-
-/** The snapshot at path (none: no leases, journal 0). */
-async function readSnapshot(path: string): Promise<{ leases: Lease[]; journal: number }> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { leases: [], journal: 0 };
-    throw new DhcpError("lease-file", `cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  let parsed: unknown;
-  try { parsed = JSON.parse(text); } catch (err) {
-    throw new DhcpError("lease-file", `${path} is corrupt (${(err as Error).message}); move it aside to start with no leases`, { cause: err });
-  }
-  return snapshotLeases(path, parsed);
-}
-
-/** Snapshot plus journals as found on disk, read only: what `open` recovers, for tools and tests. */
-export async function readLeases(path: string, now: number): Promise<Recovered & { journal: number; journals: number[] }> {
-  const snap = await readSnapshot(path);
-  const found = await journals(path).catch((err: unknown) => { throw fail(`cannot list the directory of ${path}`, err); });
-  const changes: LeaseChange[] = [];
-  let torn = 0;
-  for (const n of found) {
-    if (n < snap.journal) continue; // already in the snapshot: a compaction died before removing it
-    const parsed = parseJournal(await readFile(journalName(path, n)).catch((err: unknown) => { throw fail(`cannot read ${journalName(path, n)}`, err); }));
-    changes.push(...parsed.changes);
-    if (parsed.tornBytes > 0) torn++;
-  }
-  return { leases: replay(snap.leases, changes, now), replayed: changes.length, torn, journal: snap.journal, journals: found };
 }
 
 /** Creates the lease store for `path`; nothing is touched until open(). */

@@ -7,7 +7,7 @@ import { decideBootFile, type MachineFacts } from "../../boot/pxe.js";
 import { MessageType, Opt } from "./_constants.js";
 import { getOption, option, type DhcpOption } from "./_options.js";
 import { chaddrOf, decodePacket, encodePacket, type DhcpPacket } from "./_packet.js";
-import { readLeases } from "./_lease-store.js";
+import { readLeases } from "./_lease-read.js";
 import { createDhcpServer } from "./_server.js";
 import type { DhcpPolicy, DhcpServerOptions, HostAnswer, Logger } from "./_types.js";
 
