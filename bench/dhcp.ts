@@ -76,7 +76,7 @@ async function start(ctx: BenchContext, kind: "maekin" | Peer, dir: string, leas
     `--dhcp-range=${PEER.pool[0]},${PEER.pool[1]},255.252.0.0,1h`, `--dhcp-boot=ipxe.efi,,${PEER.server}`], { proto: "udp", port: 67 });
 }
 
-interface LoadResult { completed: number; failures: number; seconds: number; p50Ms: number; p99Ms: number }
+interface LoadResult { completed: number; failures: number; seconds: number; p50Ms: number; p99Ms: number; offerP99Ms?: number; ackP99Ms?: number }
 
 /** Runs the DHCP figures. */
 export async function benchDhcp(ctx: BenchContext): Promise<Figure[]> {
@@ -120,9 +120,13 @@ export async function benchDhcp(ctx: BenchContext): Promise<Figure[]> {
           if (kind === "maekin") {
             fig.maekin.push(rate); fig.maekinCpu.push(cpu); fig.maekinFailures += r.failures; fig.maekinRssMb = Math.max(fig.maekinRssMb, rss);
             note(fig, "maekin.p99Ms", r.p99Ms);
+            // REQUEST -> ACK includes the wait for the journal's fsync; DISCOVER -> OFFER does not.
+            note(fig, "maekin.offerP99Ms", r.offerP99Ms ?? Number.NaN);
+            note(fig, "maekin.ackP99Ms", r.ackP99Ms ?? Number.NaN);
           } else {
             fig.peerValues.push(rate); fig.peerCpu.push(cpu); fig.peerFailures += r.failures; fig.peerRssMb = Math.max(fig.peerRssMb, rss);
             note(fig, `${kind}.p99Ms`, r.p99Ms);
+            note(fig, `${kind}.ackP99Ms`, r.ackP99Ms ?? Number.NaN);
           }
         }
         if (kind === "maekin") maekinRates.push(rate);

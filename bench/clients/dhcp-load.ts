@@ -2,7 +2,8 @@
 // giaddr:67), for the client namespace. Keeps `inflight` clients busy, each with a fresh MAC;
 // stops starting new ones after `seconds` and gives up on stragglers 2 s later.
 // Usage: dhcp-load.ts '{"server":"..","giaddr":"..","seconds":10,"inflight":64,"macStart":0}'
-// Prints one JSON line: {completed, failures, seconds, p50Ms, p99Ms}.
+// Prints one JSON line: {completed, failures, seconds, p50Ms, p99Ms, offerP99Ms, ackP99Ms} (the last
+// two split a DORA into DISCOVER -> OFFER and REQUEST -> ACK, where a durable server waits for its disk).
 import { createSocket } from "node:dgram";
 import { quantile } from "../_stats.js";
 
@@ -45,9 +46,11 @@ function options(b: Buffer): Map<number, Buffer> {
   return m;
 }
 
-interface Client { mac: Buffer; xid: number; started: number; timer: NodeJS.Timeout }
+interface Client { mac: Buffer; xid: number; started: number; requested: number; timer: NodeJS.Timeout }
 const clients = new Map<number, Client>();
 const latencies: number[] = [];
+const offerLatencies: number[] = [];
+const ackLatencies: number[] = [];
 let completed = 0;
 let failures = 0;
 let nextMac = a.macStart;
@@ -61,7 +64,7 @@ function start(): void {
   const n = nextMac++;
   const mac = Buffer.from([0x02, 0x42, (n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
   const xid = (nextXid = (nextXid + 1) >>> 0);
-  const c: Client = { mac, xid, started: performance.now(), timer: setTimeout(() => fail(c), TIMEOUT_MS) };
+  const c: Client = { mac, xid, started: performance.now(), requested: 0, timer: setTimeout(() => fail(c), TIMEOUT_MS) };
   clients.set(xid, c);
   sock.send(packet(1, xid, mac, Buffer.alloc(0)), port, a.server);
 }
@@ -85,10 +88,14 @@ sock.on("message", (msg) => {
   if (type === 2) {
     const sid = o.get(54) ?? Buffer.alloc(4);
     const extra = Buffer.concat([Buffer.from([50, 4]), msg.subarray(16, 20), Buffer.from([54, 4]), sid]);
+    c.requested = performance.now();
+    offerLatencies.push(c.requested - c.started);
     sock.send(packet(3, c.xid, c.mac, extra), port, a.server);
   } else if (type === 5) {
     completed++;
-    latencies.push(performance.now() - c.started);
+    const now = performance.now();
+    latencies.push(now - c.started);
+    ackLatencies.push(now - c.requested);
     end(c);
   } else if (type === 6) fail(c);
 });
@@ -101,7 +108,8 @@ function finish(): void {
   const seconds = (performance.now() - t0) / 1000;
   failures += clients.size;
   for (const c of clients.values()) clearTimeout(c.timer);
-  process.stdout.write(`${JSON.stringify({ completed, failures, seconds, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99) })}\n`);
+  process.stdout.write(`${JSON.stringify({ completed, failures, seconds, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99),
+    offerP99Ms: quantile(offerLatencies, 0.99), ackP99Ms: quantile(ackLatencies, 0.99) })}\n`);
   sock.close();
 }
 

@@ -7,16 +7,28 @@ export interface Subnet {
   readonly mask: number;
 }
 
-/** The number for a dotted-quad address, or undefined when the text is not one. */
+/** The number for a dotted-quad address, or undefined when the text is not one (no leading zeros, no spaces). */
 export function parseIpv4(text: string): number | undefined {
-  const parts = text.split(".");
-  if (parts.length !== 4) return undefined;
+  // Hand-rolled rather than split + regex: the DHCP server parses addresses on every request.
   let value = 0;
-  for (const part of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46; // the end closes the last octet like a dot
+    if (c === 46) {
+      if (digits === 0 || octet > 255 || (i === text.length) !== (dots === 3)) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) return undefined; // a leading zero
+      if (++digits > 3) return undefined;
+      octet = octet * 10 + (c - 48);
+    } else {
+      return undefined;
+    }
   }
   return value;
 }

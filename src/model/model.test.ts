@@ -34,6 +34,16 @@ describe("ipv4", () => {
     ["10.077.0.1", undefined],
     ["10.77.0.1.", undefined],
     ["a.b.c.d", undefined],
+    ["", undefined],
+    ["1..2.3", undefined],
+    ["1.2.3.4.5", undefined],
+    [" 1.2.3.4", undefined],
+    ["1.2.3.4 ", undefined],
+    ["1.2.3.00", undefined],
+    ["1.2.3.1000", undefined],
+    ["-1.2.3.4", undefined],
+    ["1.2.3.+4", undefined],
+    ["100.200.250.9", 0x64c8fa09],
   ])("parseIpv4(%j) = %j", (text, value) => expect(parseIpv4(text)).toBe(value));
 
   it("round-trips addresses", () => expect(formatIpv4(parseIpv4("192.168.10.254")!)).toBe("192.168.10.254"));

@@ -5,8 +5,9 @@ import { isHttpClient, isPxeClient } from "../../boot/pxe.js";
 import { BOOTREQUEST, MESSAGE_TYPE_NAMES, MessageType, Opt } from "./_constants.js";
 import { getOption, option } from "./_options.js";
 import { decodePacket, type DhcpPacket } from "./_packet.js";
-import { ipToInt, type LeasePool } from "./_pool.js";
-import type { LeaseStore } from "./_lease-file.js";
+import { parseIpv4 } from "../../model/ipv4.js";
+import type { LeasePool } from "./_pool.js";
+import type { LeaseStore } from "./_lease-store.js";
 import { applyBoot, destinationOf, factsOf, finishOptions, leaseOptions, netOptions, replyTo, type Destination, type NetParams } from "./_reply.js";
 import type { DhcpMode, DhcpPolicy, Logger } from "./_types.js";
 
@@ -57,8 +58,8 @@ function drop(ctx: HandlerContext, why: string): undefined {
 }
 
 function inSubnet(ctx: HandlerContext, ip: string): boolean {
-  const n = ipToInt(ip);
-  return !Number.isNaN(n) && ((n & ctx.network.mask) >>> 0) === ctx.network.base;
+  const n = parseIpv4(ip);
+  return n !== undefined && ((n & ctx.network.mask) >>> 0) === ctx.network.base;
 }
 
 async function authoritative(ctx: HandlerContext, req: DhcpPacket, type: number, facts: MachineFacts): Promise<Outgoing | undefined> {

@@ -1,5 +1,6 @@
 // DHCP options as an ordered list of raw TLVs, with typed accessors for the codes maekin uses.
 // Raw bytes are kept so unknown options survive a decode/encode round trip unchanged.
+import { parseIpv4 } from "../../model/ipv4.js";
 import { Opt } from "./_constants.js";
 
 /** One option: its code and its (RFC 3396-concatenated) payload. */
@@ -27,13 +28,10 @@ interface Codec<T> { decode(b: Buffer): T | undefined; encode(v: T): Buffer }
 
 /** Dotted quad to 4 bytes; undefined for anything else. */
 export function ipToBytes(ip: string): Buffer | undefined {
-  const parts = ip.split(".");
-  if (parts.length !== 4) return undefined;
-  const out = Buffer.alloc(4);
-  for (const [i, p] of parts.entries()) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    out[i] = Number(p);
-  }
+  const n = parseIpv4(ip);
+  if (n === undefined) return undefined;
+  const out = Buffer.allocUnsafe(4);
+  out.writeUInt32BE(n);
   return out;
 }
 /** 4 bytes at offset to a dotted quad. */

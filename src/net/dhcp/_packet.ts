@@ -3,7 +3,8 @@ import {
   BOOTP_MIN_LENGTH, DEFAULT_MAX_MESSAGE_SIZE, FIXED_HEADER_LENGTH, IP_UDP_OVERHEAD, MAGIC_COOKIE, OPTIONS_OFFSET, Opt, Overload,
 } from "./_constants.js";
 import { DhcpError } from "./errors.js";
-import { bytesToIp, ipToBytes, parseTlv, serializeTlv, type DhcpOption } from "./_options.js";
+import { parseIpv4 } from "../../model/ipv4.js";
+import { bytesToIp, parseTlv, serializeTlv, type DhcpOption } from "./_options.js";
 
 /** A decoded BOOTP/DHCP message; addresses are dotted quads, options an ordered raw list. */
 export interface DhcpPacket {
@@ -70,7 +71,11 @@ export function decodePacket(buf: Buffer): DecodeResult {
     const e = parseTlv(sname, found, order);
     if (e) return fail("options", `in sname field: ${e}`);
   }
-  const options = order.map((code) => ({ code, data: Buffer.concat(found.get(code) ?? []) }));
+  // A single part is used in place (a view of the datagram, which nothing else holds); RFC 3396 parts are joined.
+  const options = order.map((code) => {
+    const parts = found.get(code) ?? [];
+    return { code, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts) };
+  });
   return {
     ok: true,
     packet: {
@@ -85,8 +90,12 @@ export function decodePacket(buf: Buffer): DecodeResult {
 
 /** The client hardware address as lower-case colon form (hlen octets of chaddr). */
 export function macOf(p: Pick<DhcpPacket, "chaddr" | "hlen">): string {
-  return [...p.chaddr.subarray(0, Math.min(p.hlen, 16))].map((b) => b.toString(16).padStart(2, "0")).join(":");
+  const n = Math.min(p.hlen, 16, p.chaddr.length);
+  let out = "";
+  for (let i = 0; i < n; i++) out += i === 0 ? HEX[p.chaddr[i]!]! : `:${HEX[p.chaddr[i]!]!}`;
+  return out;
 }
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
 /** Lower-case colon MAC to 16 octets of chaddr. */
 export function chaddrOf(mac: string): Buffer {
@@ -107,21 +116,56 @@ function putField(buf: Buffer, offset: number, size: number, text: string): void
   b.copy(buf, offset);
 }
 
+/** Octets an option takes as TLVs (RFC 3396 splits payloads over 255 octets). */
+function tlvLength(o: DhcpOption): number {
+  if (o.code === Opt.PAD || o.code === Opt.END) return 0;
+  return o.data.length === 0 ? 2 : o.data.length + 2 * Math.ceil(o.data.length / 255);
+}
+
+function writeHeader(p: DhcpPacket, buf: Buffer): void {
+  buf.writeUInt8(p.op, 0); buf.writeUInt8(p.htype, 1); buf.writeUInt8(p.hlen, 2); buf.writeUInt8(p.hops, 3);
+  buf.writeUInt32BE(p.xid >>> 0, 4); buf.writeUInt16BE(p.secs, 8); buf.writeUInt16BE(p.flags, 10);
+  for (const [i, a] of [p.ciaddr, p.yiaddr, p.siaddr, p.giaddr].entries()) {
+    const n = parseIpv4(a);
+    if (n === undefined) throw new DhcpError("bad-options", `address field ${i} is not an IPv4 address: ${a}`);
+    buf.writeUInt32BE(n, 12 + i * 4);
+  }
+  p.chaddr.copy(buf, 28, 0, 16);
+}
+
+/** A message whose options fit the options field: header, cookie, TLVs and END written into one buffer. */
+function encodeSimple(p: DhcpPacket, options: readonly DhcpOption[], total: number): Buffer {
+  const buf = Buffer.alloc(Math.max(OPTIONS_OFFSET + total + 1, BOOTP_MIN_LENGTH));
+  writeHeader(p, buf);
+  putField(buf, SNAME_OFFSET, 64, p.sname);
+  putField(buf, FILE_OFFSET, 128, p.file);
+  buf.writeUInt32BE(MAGIC_COOKIE, FIXED_HEADER_LENGTH);
+  let at = OPTIONS_OFFSET;
+  for (const o of options) {
+    if (o.code === Opt.PAD || o.code === Opt.END) continue;
+    if (o.data.length === 0) { buf[at++] = o.code; buf[at++] = 0; continue; }
+    for (let off = 0; off < o.data.length; off += 255) {
+      const len = Math.min(255, o.data.length - off);
+      buf[at++] = o.code;
+      buf[at++] = len;
+      at += o.data.copy(buf, at, off, off + len);
+    }
+  }
+  buf[at] = Opt.END;
+  return buf;
+}
+
 /** Encodes a message; options that overflow go to 'file' then 'sname' (RFC 2132 overload) when those are empty. */
 export function encodePacket(p: DhcpPacket, opts: EncodeOptions = {}): Buffer {
   const maxPayload = Math.max(opts.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE_SIZE) - IP_UDP_OVERHEAD;
   const room = maxPayload - OPTIONS_OFFSET;
-  const chunks = p.options.filter((o) => o.code !== Opt.OVERLOAD).map((o) => serializeTlv([o]));
-  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const kept = p.options.filter((o) => o.code !== Opt.OVERLOAD);
+  const total = kept.reduce((n, o) => n + tlvLength(o), 0);
+  // The common case, every reply maekin sends: one buffer, options written in place.
+  if (total + 1 <= room) return encodeSimple(p, kept, total);
+  const chunks = kept.map((o) => serializeTlv([o]));
   const head = Buffer.alloc(FIXED_HEADER_LENGTH);
-  head.writeUInt8(p.op, 0); head.writeUInt8(p.htype, 1); head.writeUInt8(p.hlen, 2); head.writeUInt8(p.hops, 3);
-  head.writeUInt32BE(p.xid >>> 0, 4); head.writeUInt16BE(p.secs, 8); head.writeUInt16BE(p.flags, 10);
-  for (const [i, a] of [p.ciaddr, p.yiaddr, p.siaddr, p.giaddr].entries()) {
-    const b = ipToBytes(a);
-    if (!b) throw new DhcpError("bad-options", `address field ${i} is not an IPv4 address: ${a}`);
-    b.copy(head, 12 + i * 4);
-  }
-  p.chaddr.copy(head, 28, 0, 16);
+  writeHeader(p, head);
 
   let main: Buffer[] = chunks;
   if (total + 1 > room) {

@@ -47,8 +47,18 @@ export function replyTo(req: DhcpPacket, type: MessageType, serverAddress: strin
   };
 }
 
-/** Adds the network options: mask, router, DNS, domain, broadcast, hostname. */
-export function netOptions(net: NetParams, hostname: string | undefined): DhcpOption[] {
+const plainNet = new WeakMap<NetParams, readonly DhcpOption[]>();
+const leaseCache = new Map<number, readonly DhcpOption[]>();
+
+/** Adds the network options: mask, router, DNS, domain, broadcast, hostname (encoded once per net without one). */
+export function netOptions(net: NetParams, hostname: string | undefined): readonly DhcpOption[] {
+  if (hostname) return encodeNet(net, hostname);
+  let got = plainNet.get(net);
+  if (!got) plainNet.set(net, (got = encodeNet(net, undefined)));
+  return got;
+}
+
+function encodeNet(net: NetParams, hostname: string | undefined): DhcpOption[] {
   return [
     option(Opt.SUBNET_MASK, net.subnetMask),
     ...(net.gateway ? [option(Opt.ROUTER, [net.gateway])] : []),
@@ -60,8 +70,13 @@ export function netOptions(net: NetParams, hostname: string | undefined): DhcpOp
 }
 
 /** Lease time with renewal (T1 = 50 %) and rebinding (T2 = 87.5 %) per RFC 2131 section 4.4.5. */
-export function leaseOptions(leaseSec: number): DhcpOption[] {
-  return [option(Opt.LEASE_TIME, leaseSec), option(Opt.RENEWAL_TIME, Math.floor(leaseSec / 2)), option(Opt.REBINDING_TIME, Math.floor((leaseSec * 7) / 8))];
+export function leaseOptions(leaseSec: number): readonly DhcpOption[] {
+  let got = leaseCache.get(leaseSec);
+  if (!got) {
+    got = [option(Opt.LEASE_TIME, leaseSec), option(Opt.RENEWAL_TIME, Math.floor(leaseSec / 2)), option(Opt.REBINDING_TIME, Math.floor((leaseSec * 7) / 8))];
+    if (leaseCache.size < 64) leaseCache.set(leaseSec, got);
+  }
+  return got;
 }
 
 /** PXE 2.1 section 2.4 vendor option 43: PXE_DISCOVERY_CONTROL (6) = 8, "boot from the file in this offer". */

@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from "node:dgram";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { decideBootFile, type MachineFacts } from "../../boot/pxe.js";
 import { MessageType, Opt } from "./_constants.js";
 import { getOption, option, type DhcpOption } from "./_options.js";
 import { chaddrOf, decodePacket, encodePacket, type DhcpPacket } from "./_packet.js";
+import { readLeases } from "./_lease-read.js";
 import { createDhcpServer } from "./_server.js";
 import type { DhcpPolicy, DhcpServerOptions, HostAnswer, Logger } from "./_types.js";
 
@@ -214,8 +215,10 @@ describe("authoritative DHCP server over loopback", () => {
     const one = { pool: { start: "127.0.0.10", end: "127.0.0.10" }, leaseFile };
     const a = await setup(one);
     expect((await a.dora("52:54:00:aa:00:0f"))?.yiaddr).toBe("127.0.0.10");
+    // The ACK came after one journal write (not a rewrite of the lease file).
+    expect(a.server.stats()).toMatchObject({ "pool.journal.writes": 1, "pool.journal.records": 1, "pool.journal.compactions": 0 });
     await a.server.close();
-    expect(JSON.parse(await readFile(leaseFile, "utf8")).leases).toMatchObject([{ mac: "52:54:00:aa:00:0f", ip: "127.0.0.10", state: "bound" }]);
+    expect((await readLeases(leaseFile, a.clock.now())).leases).toMatchObject([{ mac: "52:54:00:aa:00:0f", ip: "127.0.0.10", state: "bound" }]);
     const b = await setup(one);
     expect(await b.exchange({ type: MessageType.DISCOVER, mac: "52:54:00:aa:00:10", wait: 300 })).toBeUndefined();
     expect((await b.exchange({ type: MessageType.DISCOVER, mac: "52:54:00:aa:00:0f" }))?.yiaddr).toBe("127.0.0.10");

@@ -6,11 +6,12 @@
 // interface that owns serverAddress. node has no SO_BINDTODEVICE, so `interface` cannot restrict
 // the receiving socket; the handler filters by subnet instead.
 import { createSocket, type Socket } from "node:dgram";
+import { formatIpv4, parseIpv4 } from "../../model/ipv4.js";
 import { PXE_PORT, SERVER_PORT } from "./_constants.js";
 import { handleDatagram, type HandlerContext } from "./_handler.js";
-import { createLeaseFile, type LeaseStore } from "./_lease-file.js";
+import { createLeaseStore, type LeaseStore } from "./_lease-store.js";
 import { encodePacket } from "./_packet.js";
-import { createLeasePool, intToIp, ipToInt, type LeasePool } from "./_pool.js";
+import { createLeasePool, type LeasePool } from "./_pool.js";
 import { DEFAULT_PORTS } from "./_reply.js";
 import { DhcpError } from "./errors.js";
 import type { DhcpServer, DhcpServerOptions } from "./_types.js";
@@ -18,8 +19,8 @@ import type { DhcpServer, DhcpServerOptions } from "./_types.js";
 function parseCidr(cidr: string): { base: number; mask: number; broadcast: number } {
   const [addr, bitsText] = cidr.split("/");
   const bits = Number(bitsText);
-  const n = ipToInt(addr ?? "");
-  if (Number.isNaN(n) || !Number.isInteger(bits) || bits < 0 || bits > 32) {
+  const n = parseIpv4(addr ?? "");
+  if (n === undefined || !Number.isInteger(bits) || bits < 0 || bits > 32) {
     throw new DhcpError("bad-options", `subnet "${cidr}" is not CIDR like 10.0.0.0/24`);
   }
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
@@ -62,9 +63,16 @@ export function createDhcpServer(o: DhcpServerOptions): DhcpServer {
       ...(o.offerTtlMs ? { offerTtlMs: o.offerTtlMs } : {}),
       ...(o.maxOffers ? { maxOffers: o.maxOffers } : {}),
       ...(o.declineHoldMs ? { declineHoldMs: o.declineHoldMs } : {}),
+      onChange: (change) => store?.record(change),
     });
     const p = pool;
-    if (o.leaseFile) store = createLeaseFile(o.leaseFile, () => p.bound());
+    if (o.leaseFile) {
+      store = createLeaseStore({
+        path: o.leaseFile, snapshot: () => p.bound(), clock: o.clock,
+        ...(o.leaseCompactAfter ? { compactAfter: o.leaseCompactAfter } : {}),
+        onError: (err) => { count("error.lease-compact"); o.logger.error("dhcp: lease compaction failed", { err: err.message }); },
+      });
+    }
   }
 
   async function listen(port: number, via: "dhcp" | "proxy"): Promise<number> {
@@ -105,11 +113,16 @@ export function createDhcpServer(o: DhcpServerOptions): DhcpServer {
   return {
     async start() {
       if (o.mode === "off") return {};
-      if (pool && store) pool.restore(await store.load());
+      if (pool && store) {
+        const got = await store.open();
+        pool.restore(got.leases);
+        if (got.torn > 0) o.logger.warn("dhcp: the lease journal ended in a torn record (a write cut short by a crash; it was never acknowledged)", { torn: got.torn });
+        o.logger.info("dhcp: leases recovered", { leases: got.leases.length, replayed: got.replayed });
+      }
       ctx = {
         mode: o.mode,
         net: {
-          serverAddress: o.serverAddress, subnetMask: intToIp(net.mask), broadcast: intToIp(net.broadcast),
+          serverAddress: o.serverAddress, subnetMask: formatIpv4(net.mask), broadcast: formatIpv4(net.broadcast),
           dns: o.dns ?? [], ...(o.gateway ? { gateway: o.gateway } : {}), ...(o.domain ? { domain: o.domain } : {}),
         },
         network: { base: net.base, mask: net.mask },
@@ -137,11 +150,13 @@ export function createDhcpServer(o: DhcpServerOptions): DhcpServer {
       ctx = undefined;
       await Promise.allSettled([...inflight]);
       await Promise.all(sockets.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      await store?.close();
     },
-    stats: () => ({ ...counters, ...(pool ? prefixed(pool.counts()) : {}) }),
+    // Journal counters sit under "pool." too: /metrics files "pool.*" as pool gauges, the rest as packet counts.
+    stats: () => ({ ...counters, ...(pool ? prefixed("pool", pool.counts()) : {}), ...(store ? prefixed("pool.journal", store.stats()) : {}) }),
   };
 }
 
-function prefixed(c: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(c).map(([k, v]) => [`pool.${k}`, v]));
+function prefixed(prefix: string, c: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => [`${prefix}.${k}`, v]));
 }

@@ -65,8 +65,10 @@ export interface DhcpServerOptions {
   readonly broadcastAddress?: string;
   readonly logger: Logger;
   readonly clock: Clock;
-  /** JSON lease file in the state dir; absent = leases in memory only. */
+  /** Lease snapshot in the state dir (journals sit beside it); absent = leases in memory only. */
   readonly leaseFile?: string;
+  /** Journal records before a compaction starts (default 16384, or the snapshot's size if larger). */
+  readonly leaseCompactAfter?: number;
   readonly policy: DhcpPolicy;
   /** Offer lifetime in ms (default 30 s) and cap (default 1024). */
   readonly offerTtlMs?: number;
