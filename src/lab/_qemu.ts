@@ -63,10 +63,12 @@ export function qemuArgv(m: QemuMachine): string[] {
       ? ["-drive", `if=pflash,format=raw,readonly=on,file=${m.ovmf.code}`, "-drive", `if=pflash,format=raw,file=${m.ovmf.vars}`]
       : []),
     // Network first, then the disk, for SeaBIOS and OVMF alike: the master's boot script answers
-    // `exit` for an installed node and the firmware moves on to the disk.
-    ...(m.disk ? ["-drive", `if=none,id=d0,format=qcow2,file=${m.disk}`, "-device", "virtio-blk-pci,drive=d0,bootindex=2"] : []),
+    // `exit` for an installed node and the firmware moves on to the disk. Fixed PCI slots: the NIC's
+    // name (ens2) must be the same for the installer, which writes it into the node's network
+    // config, and for the installed system.
+    ...(m.disk ? ["-drive", `if=none,id=d0,format=qcow2,file=${m.disk}`, "-device", "virtio-blk-pci,drive=d0,bootindex=2,addr=0x3"] : []),
     "-netdev", `tap,id=n0,ifname=${m.tap},script=no,downscript=no`,
-    "-device", `${m.nic ?? "virtio-net-pci"},netdev=n0,mac=${m.mac}${rom},bootindex=1`,
+    "-device", `${m.nic ?? "virtio-net-pci"},netdev=n0,mac=${m.mac}${rom},bootindex=1,addr=0x2`,
   ];
 }
 

@@ -14,7 +14,7 @@ describe("qemuArgv", () => {
   it("boots SeaBIOS from the network under TCG with the serial console in a file", () => {
     expect(qemuArgv(base).join(" ")).toBe([
       "qemu-system-x86_64 -accel tcg -m 1024 -smp 2 -nographic -vga none -monitor none -no-reboot -serial file:/a/serial.log",
-      "-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01,bootindex=1",
+      "-netdev tap,id=n0,ifname=tap0,script=no,downscript=no -device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01,bootindex=1,addr=0x2",
     ].join(" "));
   });
 
@@ -22,13 +22,13 @@ describe("qemuArgv", () => {
     const argv = qemuArgv({ ...base, disk: "/a/node.qcow2", reboot: true });
     expect(argv).not.toContain("-no-reboot");
     const order = argv.filter((a) => a.includes("bootindex=")).map((a) => a.replace(/.*bootindex=/, "") + " " + a.split(",")[0]);
-    expect(order.sort()).toEqual(["1 virtio-net-pci", "2 virtio-blk-pci"]);
+    expect(order.sort()).toEqual(["1,addr=0x2 virtio-net-pci", "2,addr=0x3 virtio-blk-pci"]);
     expect(argv).toContain("if=none,id=d0,format=qcow2,file=/a/node.qcow2");
   });
 
   it.each([
-    ["uefi", ["-drive", "if=pflash,format=raw,readonly=on,file=/fw/CODE.fd", "-drive", "if=pflash,format=raw,file=/a/VARS.fd"], "mac=52:54:00:00:00:01,bootindex=1"],
-    ["uefi-pxe", ["-drive", "if=pflash,format=raw,readonly=on,file=/fw/CODE.fd"], "mac=52:54:00:00:00:01,romfile=,bootindex=1"],
+    ["uefi", ["-drive", "if=pflash,format=raw,readonly=on,file=/fw/CODE.fd", "-drive", "if=pflash,format=raw,file=/a/VARS.fd"], "mac=52:54:00:00:00:01,bootindex=1,addr=0x2"],
+    ["uefi-pxe", ["-drive", "if=pflash,format=raw,readonly=on,file=/fw/CODE.fd"], "mac=52:54:00:00:00:01,romfile=,bootindex=1,addr=0x2"],
   ] as const)("%s: OVMF code read-only, the machine's own vars, NIC %s", (firmware, drives, nicEnd) => {
     const argv = qemuArgv({ ...base, firmware, ovmf });
     for (const d of drives) expect(argv).toContain(d);
