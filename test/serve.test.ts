@@ -157,12 +157,17 @@ describe("maekin master on loopback", () => {
 });
 
 describe("the agent bundle", () => {
-  it("is one self-contained file that runs with plain node (no node_modules)", async () => {
+  it("is one self-contained file that runs with plain node under the name the nodes store it as", async () => {
+    // The name comes from the systemd unit the nodes get; Debian 12's and RHEL 9's nodejs (18) load a
+    // .js file as CommonJS (no syntax detection), which --no-experimental-detect-module reproduces.
+    const unit = readFileSync(join(import.meta.dirname, "..", "templates", "partials", "agent-unit.hbs"), "utf8");
+    const name = /ExecStart=\/usr\/bin\/node \/opt\/maekin\/(\S+) agent/.exec(unit)?.[1];
+    expect(name).toBe("maekin-agent.mjs");
     const dir = mkdtempSync(join(tmpdir(), "maekin-agent-"));
     try {
       const bundle = join(import.meta.dirname, "..", "dist", "agent", "maekin-agent.js");
-      writeFileSync(join(dir, "maekin-agent.js"), readFileSync(bundle));
-      const { stdout } = await promisify(execFile)("node", [join(dir, "maekin-agent.js"), "agent", "--help"], { cwd: dir });
+      writeFileSync(join(dir, name!), readFileSync(bundle));
+      const { stdout } = await promisify(execFile)("node", ["--no-experimental-detect-module", join(dir, name!), "agent", "--help"], { cwd: dir });
       expect(stdout).toMatch(/^Usage: maekin agent --master URL --token TOKEN/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

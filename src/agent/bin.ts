@@ -1,5 +1,6 @@
 // Entry of the self-contained agent bundle (dist/agent/maekin-agent.js), served to nodes at
-// /assets/agent/maekin-agent.js and run by Debian's or RHEL's nodejs: `node maekin-agent.js agent`.
+// /assets/agent/maekin-agent.js and stored by the nodes as maekin-agent.mjs (their nodejs 18 loads
+// a .js file as CommonJS), run by Debian's or RHEL's nodejs: `node maekin-agent.mjs agent`.
 import { agentCommand } from "../cli/agent.js";
 import { parseCommandArgs, UsageError } from "../cli/_command.js";
 

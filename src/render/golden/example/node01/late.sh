@@ -74,7 +74,7 @@ After=network-online.target libvirtd.service
 Type=simple
 # MAEKIN_MASTER, MAEKIN_TOKEN and MAEKIN_BRIDGE come from here, not the command line (ps shows that)
 EnvironmentFile=/etc/maekin/agent.env
-ExecStart=/usr/bin/node /opt/maekin/maekin-agent.js agent
+ExecStart=/usr/bin/node /opt/maekin/maekin-agent.mjs agent
 Restart=always
 RestartSec=5
 
@@ -84,7 +84,7 @@ MAEKIN_EOF
 
 # The agent itself, served by the master (Debian's nodejs runs it); without it the node
 # cannot join, so a failed download fails this script and the master hears install.failed.
-wget -q -O "$T/opt/maekin/maekin-agent.js" 'http://10.77.0.1:8080/assets/agent/maekin-agent.js'
+wget -q -O "$T/opt/maekin/maekin-agent.mjs" 'http://10.77.0.1:8080/assets/agent/maekin-agent.js'
 chroot "$T" systemctl enable maekin-agent.service libvirtd.service
 
 # VM storage: its own logical volume in volume group vmvg, mounted where libvirt keeps images
