@@ -30,6 +30,11 @@ export interface SyncOptions {
   /** Progress: a step starts, or (done, total) of the current step. */
   readonly report: (event: { kind: "step"; message: string } | { kind: "progress"; done: number; total: number } | { kind: "log"; message: string }) => void;
   readonly now?: () => Date;
+  /**
+   * Mirror only these (tests): the debs' closure of `debs` alone, and exactly the `udebs` named
+   * (each one then counts as needed). Without it: the whole install closure.
+   */
+  readonly subset?: { readonly debs: readonly string[]; readonly udebs: readonly string[] };
 }
 
 /** What a sync did. */
@@ -80,11 +85,12 @@ export async function syncMirror(options: SyncOptions): Promise<SyncSummary> {
   const suiteInfo = await upstreamSuite(join(layout.work, "apt-deb"), options.now?.() ?? new Date());
 
   step("resolving the debs' closure with apt");
-  const requests = debRequests(debRecords, options.packages);
+  const subset = options.subset;
+  const requests = subset ? { base: subset.debs, onTop: {}, unknown: [] } : debRequests(debRecords, options.packages);
   if (requests.unknown.length > 0) log(`not in the archive, left out: ${requests.unknown.join(" ")}`);
   const debs = await resolveDebs(debApt, debRecords, requests);
   log(`${debs.length} debs (base ${requests.base.length} requested, BIOS and UEFI boot loaders, ${options.packages.length} profile packages)`);
-  const udebs = selectUdebs(udebRecords, facts.status, facts.kernelAbi);
+  const udebs = subset ? udebRecords.filter((u) => subset.udebs.includes(u.get("Package")!)) : selectUdebs(udebRecords, facts.status, facts.kernelAbi);
   log(`${udebs.length} udebs beyond the initrd's (priority standard and up, modules of ${facts.kernelAbi}, their dependencies)`);
 
   step(`fetching ${debs.length} debs`);
@@ -95,7 +101,7 @@ export async function syncMirror(options: SyncOptions): Promise<SyncSummary> {
   for (const f of [...debResult.failed, ...udebResult.failed]) log(`refused by the archive: ${f.stanza.get("Package")} ${f.stanza.get("Version")}: ${f.reason}`);
 
   // Only udebs an install with our preseed uses get a stand-in; the others the archive refused are named and left out.
-  const needed = neededClosure(udebs);
+  const needed = subset ? new Set(subset.udebs) : neededClosure(udebs);
   const toSubstitute = udebResult.failed.filter((f) => needed.has(f.stanza.get("Package")!));
   const leftOut = udebResult.failed.filter((f) => !needed.has(f.stanza.get("Package")!));
   let substitutes: Substitute[] = [];
@@ -149,7 +155,7 @@ export async function syncMirror(options: SyncOptions): Promise<SyncSummary> {
 const provides = (stanzas: readonly Stanza[]) => new Set(stanzas.flatMap((s) => [s.get("Package")!, ...parseRelations(s.get("Provides")).map((r) => r[0]!)]));
 const byName = (a: Stanza, b: Stanza) => (a.get("Package")! < b.get("Package")! ? -1 : a.get("Package")! > b.get("Package")! ? 1 : 0);
 
-async function resolveDebs(apt: AptRoot, records: readonly Stanza[], requests: ReturnType<typeof debRequests>): Promise<Stanza[]> {
+async function resolveDebs(apt: AptRoot, records: readonly Stanza[], requests: { base: readonly string[]; onTop: Readonly<Record<string, readonly string[]>> }): Promise<Stanza[]> {
   const byId = new Map(records.map((r) => [`${r.get("Package")}=${r.get("Version")}`, r]));
   const pick = (output: string) => parseSimulation(output).map((i) => {
     const r = byId.get(`${i.name}=${i.version}`);
