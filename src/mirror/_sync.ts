@@ -129,7 +129,8 @@ export async function syncMirror(options: SyncOptions): Promise<SyncSummary> {
   await key.exportPublic(layout.publicKey);
   const publicKey = await readFile(layout.publicKey);
   await writeAtomic(layout.keyringInitrd, keyringInitrd(facts.archiveKeyring, publicKey));
-  const removed = await prunePool(layout.debian, new Set([...debIndex, ...udebIndex].map((s) => s.get("Filename")!)));
+  // Files fetched but left out of the index (a dependency is missing) stay, so a re-run does not fetch them again.
+  const removed = await prunePool(layout.debian, new Set([...debs, ...udebs, ...udebIndex].map((s) => s.get("Filename")!)));
   if (removed > 0) log(`removed ${removed} pool files no index refers to any more`);
 
   const missing = [
