@@ -61,14 +61,20 @@ export async function substituteStep(o: SubstituteStepOptions): Promise<{ substi
       await rm(scratch, { recursive: true, force: true });
       await mkdir(scratch, { recursive: true });
       if (c.kind === "repack") {
+        const from = c.debs.map((d) => `${d.get("Package")} ${d.get("Version")}`).join(" + ");
+        const rel = `${SUBSTITUTE_POOL}/${name}_${version.replace(/^[0-9]+:/, "")}_${arch}.udeb`;
+        const out = join(o.layout.debian, rel);
+        // A re-run keeps a stand-in repacked from the same debs (its control says which).
+        const existing = await execa("dpkg-deb", ["-f", out, "X-Maekin-Substitute"]).then((r) => r.stdout.trim(), () => "");
+        if (existing === `repacked from ${from}`) {
+          done = await describe(name, version, "repack", `repacked from ${from}: ${c.why}`, rel, out, udeb);
+          break;
+        }
         const errors = await o.debApt.download(c.debs.map((d) => `${d.get("Package")}=${d.get("Version")}`), scratch);
         const files = c.debs.map((d) => { const id = packageId(d); return join(scratch, aptDownloadName(id.name, id.version, id.arch, "deb")); });
         const have = new Set((await readdir(scratch)).map((f) => join(scratch, f)));
         if (!files.every((f) => have.has(f))) { tried.push(`repack: ${errors.join("; ") || "debs not fetched"}`); continue; }
-        const rel = `${SUBSTITUTE_POOL}/${name}_${version.replace(/^[0-9]+:/, "")}_${arch}.udeb`;
-        const out = join(o.layout.debian, rel);
         await mkdir(join(o.layout.debian, SUBSTITUTE_POOL), { recursive: true });
-        const from = c.debs.map((d) => `${d.get("Package")} ${d.get("Version")}`).join(" + ");
         await repackUdeb(udeb, files, from, out);
         done = await describe(name, version, "repack", `repacked from ${from}: ${c.why}`, rel, out, udeb);
       } else {
@@ -111,10 +117,11 @@ export async function substituteStep(o: SubstituteStepOptions): Promise<{ substi
     await rm(scratch, { recursive: true, force: true });
     await mkdir(scratch, { recursive: true });
     const id = packageId(udeb);
+    const rel = `${SUBSTITUTE_POOL}/${id.name}_${id.version.replace(/^[0-9]+:/, "")}_${id.arch}.udeb`;
+    if ((await fileSha256(join(o.layout.debian, rel))) === udeb.get("SHA256")) return describe(id.name, id.version, "next-release", why, rel, join(o.layout.debian, rel), udeb);
     const errors = await o.nextApt.download([`${id.name}=${id.version}`], scratch);
     const got = join(scratch, aptDownloadName(id.name, id.version, id.arch, "udeb"));
     if ((await fileSha256(got)) !== udeb.get("SHA256")) return `next release: ${errors.join("; ") || "not fetched"}`;
-    const rel = `${SUBSTITUTE_POOL}/${id.name}_${id.version.replace(/^[0-9]+:/, "")}_${id.arch}.udeb`;
     await mkdir(join(o.layout.debian, SUBSTITUTE_POOL), { recursive: true });
     await rename(got, join(o.layout.debian, rel));
     return describe(id.name, id.version, "next-release", why, rel, join(o.layout.debian, rel), udeb);
