@@ -36,5 +36,6 @@ export async function syncClusterMirror(cluster: Cluster, stateDir: string, opti
   return syncMirror({
     stateDir, cluster: cluster.name, upstream: upstreamFor(cluster, options.upstream), upstreamKeyring: DEBIAN_KEYRING,
     installerInitrd: initrd.path, packages: options.packages ?? clusterPackages(cluster), report: options.report,
+    lvm: [...cluster.profiles.values()].some((p) => p.family === "debian" && p.disk.layout === "lvm"),
   });
 }

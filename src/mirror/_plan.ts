@@ -69,8 +69,18 @@ export function parseSimulation(output: string): AptInst[] {
 }
 
 /**
+ * Udebs that d-i components fetch on demand with anna-install rather than by priority: partman-auto
+ * asks for the LVM and encrypted-LVM methods whenever it starts (seen in the lab's syslog), and
+ * the LVM layout needs them.
+ */
+export const ON_DEMAND_UDEBS: readonly string[] = ["partman-auto-lvm", "partman-auto-crypto", "partman-lvm", "lvm2-udeb"];
+
+/** The LVM layout's udebs: needed (a sync fails without them) when a Debian profile uses `disk.layout: lvm`. */
+export const LVM_UDEBS: readonly string[] = ["partman-auto-lvm", "partman-lvm", "lvm2-udeb"];
+
+/**
  * Udebs the installer may fetch beyond what its initrd holds, as anna picks them: every udeb of
- * priority standard or higher, every kernel-module udeb of the installer's kernel, and their
+ * priority standard or higher, every kernel-module udeb of the installer's kernel, the on-demand ones, and their
  * dependencies, minus what the initrd has installed already. Module udebs of other kernels are left out.
  */
 export function selectUdebs(udebs: readonly Stanza[], initrdStatus: readonly Stanza[], kernelAbi: string): Stanza[] {
@@ -87,7 +97,8 @@ export function selectUdebs(udebs: readonly Stanza[], initrdStatus: readonly Sta
     present.add(s.get("Package")!);
     for (const [p] of parseRelations(s.get("Provides"))) present.add(p!);
   }
-  const wanted = [...byName.values()].filter((u) => ["required", "important", "standard"].includes(u.get("Priority") ?? "") || u.get("Kernel-Version") === kernelAbi);
+  const wanted = [...byName.values()].filter((u) => ["required", "important", "standard"].includes(u.get("Priority") ?? "") ||
+    u.get("Kernel-Version") === kernelAbi || ON_DEMAND_UDEBS.includes(u.get("Package")!));
   const chosen = new Map<string, Stanza>();
   const todo = wanted.map((u) => u.get("Package")!);
   while (todo.length > 0) {
@@ -118,12 +129,12 @@ export const NEEDED_UDEBS: readonly string[] = [
 ];
 
 /** The names of NEEDED_UDEBS in the selection and everything they depend on there: the only udebs the substitute step stands in for. */
-export function neededClosure(selection: readonly Stanza[]): Set<string> {
+export function neededClosure(selection: readonly Stanza[], extra: readonly string[] = []): Set<string> {
   const byName = new Map(selection.map((u) => [u.get("Package")!, u]));
   const providers = new Map<string, string[]>();
   for (const u of selection) for (const [p] of parseRelations(u.get("Provides"))) providers.set(p!, [...(providers.get(p!) ?? []), u.get("Package")!]);
   const needed = new Set<string>();
-  const todo = NEEDED_UDEBS.filter((n) => byName.has(n));
+  const todo = [...NEEDED_UDEBS, ...extra].filter((n) => byName.has(n));
   while (todo.length > 0) {
     const name = todo.pop()!;
     if (needed.has(name)) continue;

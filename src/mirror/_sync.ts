@@ -12,7 +12,7 @@ import { ensureSigningKey } from "./_gpg.js";
 import { componentRelease, suiteRelease, type IndexFile, type SuiteInfo } from "./_index.js";
 import { keyringInitrd, readInstallerFacts } from "./_keyring.js";
 import { mirrorLayout, NEXT_SUITE, SUITE, SUITE_ALIASES } from "./_layout.js";
-import { debRequests, neededClosure, parseSimulation, selectUdebs, unsatisfiable } from "./_plan.js";
+import { debRequests, LVM_UDEBS, neededClosure, parseSimulation, selectUdebs, unsatisfiable } from "./_plan.js";
 import { substituteStep, type Substitute } from "./_substitutes-step.js";
 
 /** How a sync runs. */
@@ -27,6 +27,8 @@ export interface SyncOptions {
   readonly installerInitrd: string;
   /** Packages the profiles install (BASE_PACKAGES + each Debian profile's). */
   readonly packages: readonly string[];
+  /** A Debian profile uses the LVM layout: its udebs become needed. */
+  readonly lvm?: boolean;
   /** Progress: a step starts, or (done, total) of the current step. */
   readonly report: (event: { kind: "step"; message: string } | { kind: "progress"; done: number; total: number } | { kind: "log"; message: string }) => void;
   readonly now?: () => Date;
@@ -101,7 +103,7 @@ export async function syncMirror(options: SyncOptions): Promise<SyncSummary> {
   for (const f of [...debResult.failed, ...udebResult.failed]) log(`refused by the archive: ${f.stanza.get("Package")} ${f.stanza.get("Version")}: ${f.reason}`);
 
   // Only udebs an install with our preseed uses get a stand-in; the others the archive refused are named and left out.
-  const needed = subset ? new Set(subset.udebs) : neededClosure(udebs);
+  const needed = subset ? new Set(subset.udebs) : neededClosure(udebs, options.lvm ? LVM_UDEBS : []);
   const toSubstitute = udebResult.failed.filter((f) => needed.has(f.stanza.get("Package")!));
   const leftOut = udebResult.failed.filter((f) => !needed.has(f.stanza.get("Package")!));
   let substitutes: Substitute[] = [];

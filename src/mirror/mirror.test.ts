@@ -111,11 +111,12 @@ describe("closure plan", () => {
     pkg({ Package: "partman-ext3", Priority: "standard", Depends: "ext4-modules, e2fsprogs-udeb" }),
     pkg({ Package: "e2fsprogs-udeb", Priority: "optional" }),
     pkg({ Package: "network-console", Priority: "optional" }),
+    pkg({ Package: "partman-auto-lvm", Priority: "optional" }),
   ];
   it("selects udebs as anna does: standard and up, the kernel's modules, dependencies, minus the initrd's", () => {
     const initrd = [pkg({ Package: "di-utils" })];
     expect(names(selectUdebs(udebs, initrd, "6.1.0-50-amd64"))).toEqual(
-      ["e2fsprogs-udeb", "ext4-modules-6.1.0-50-amd64-di", "libparted2-udeb", "partman-base", "partman-ext3"]);
+      ["e2fsprogs-udeb", "ext4-modules-6.1.0-50-amd64-di", "libparted2-udeb", "partman-auto-lvm", "partman-base", "partman-ext3"]);
   });
   it("follows needed udebs through virtual packages", () => {
     const sel = [
@@ -123,6 +124,7 @@ describe("closure plan", () => {
       pkg({ Package: "grub-mount-udeb" }), pkg({ Package: "partman-xfs" }),
     ];
     expect([...neededClosure(sel)].sort()).toEqual(["grub-installer", "grub-mount-udeb", "os-prober-udeb"]);
+    expect([...neededClosure(sel, ["partman-xfs"])].sort()).toEqual(["grub-installer", "grub-mount-udeb", "os-prober-udeb", "partman-xfs"]);
   });
   it("leaves out udebs whose dependencies nothing satisfies, in cascade", () => {
     const index = [pkg({ Package: "a", Depends: "b" }), pkg({ Package: "b", Depends: "gone" }), pkg({ Package: "c", Depends: "d | in-initrd" })];
