@@ -63,6 +63,8 @@ export async function syncMirror(options: SyncOptions): Promise<SyncSummary> {
   const step = (message: string) => report({ kind: "step", message });
   const log = (message: string) => report({ kind: "log", message });
   const layout = mirrorLayout(options.stateDir);
+  // Like `maekin serve`, a state dir made here is private: the signing key lives in it.
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   await mkdir(layout.work, { recursive: true });
 
   step(`reading the installer initrd ${options.installerInitrd}`);
