@@ -14,6 +14,9 @@ packages=(iproute2 iputils-ping nftables busybox isc-dhcp-client curl atftp tftp
 packages+=(openssl)
 # The ISO tests make the EFI El Torito image of their small source ISO with mtools.
 packages+=(mtools cpio)
+# `maekin mirror sync` (and its test): apt as the client, gpg signs Release, gpgv and dpkg-deb
+# check and repack, Debian's keyring verifies the upstream.
+packages+=(apt gnupg gpgv dpkg debian-archive-keyring)
 # The dashboard test drives Debian's chromium with playwright-core (no browser download).
 packages+=(chromium)
 # `npm run bench` (not part of npm test) compares against these peers; wrk drives the HTTP figures.

@@ -135,7 +135,7 @@ describe.skipIf(why)(`maekin lab up, status, down${why ? ` (skipped: ${why})` : 
   it("boots node01 to its preseed, shows it installing, and leaves nothing behind", async () => {
     dir = await mkdtemp(join(tmpdir(), "maekin-lab-"));
     const t0 = Date.now();
-    const up = await maekin("lab", "up", "--nodes", "1", "--dir", dir, "--name", name);
+    const up = await maekin("lab", "up", "--nodes", "1", "--dir", dir, "--name", name, "--no-mirror");
     expect(up.code, up.stderr).toBe(0);
     const upSeconds = (Date.now() - t0) / 1000;
     expect(up.stdout).toMatch(/node01: 52:54:00:00:00:01 10\.77\.0\.11 bios\/(kvm|tcg) \(pid \d+\)/);

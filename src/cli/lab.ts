@@ -25,7 +25,9 @@ up      makes network namespace NS with bridge br-prov (10.77.0.1/24) and one ta
         writes D/maekin.yaml (nodes node01..NN, MACs 52:54:00:00:00:NN, IPs 10.77.0.(10+N),
         profile debian-12, unknown machines only discovered) unless -c is given, creates D/nodeNN.qcow2 (20G), starts \`maekin serve\`
         in the namespace (log D/master.log, state D/state) and boots the nodes from the network
-        (KVM when /dev/kvm works, else TCG; serial console in D/nodeNN.serial.log). It returns
+        (KVM when /dev/kvm works, else TCG; serial console in D/nodeNN.serial.log). Before
+        booting, it runs \`maekin mirror sync\` into D/state when the config's Debian mirror is
+        the master's own and no complete mirror is there yet. It returns
         once everything is started; the installs go on. Needs root, qemu-system-x86, qemu-utils
         (and ovmf for UEFI nodes).
 status  each node's inventory state and time in it, whether its QEMU runs, the master's URL
@@ -40,12 +42,14 @@ Options:
       --name NS         the namespace's name (default maekin-lab)
       --memory MIB      memory per node (default 1024)
       --accel A         auto (default: KVM when a test guest runs under it), kvm or tcg
+      --no-mirror       up: do not check or build the master's Debian mirror (installs then stop at the mirror step)
       --json            status as JSON
       --purge           down: also delete disks, logs, the state dir and the lab's config
   -h, --help            show this help`,
   options: {
     nodes: { type: "string" }, firmware: { type: "string" }, dir: { type: "string" }, config: { type: "string", short: "c" },
     name: { type: "string" }, accel: { type: "string" }, memory: { type: "string" }, json: { type: "boolean" }, purge: { type: "boolean" },
+    "no-mirror": { type: "boolean" },
   },
   positionals: true,
   async run(args, io) {
@@ -98,7 +102,7 @@ async function up(args: ParsedArgs, io: Io, dir: string): Promise<number> {
   });
   await upLab({
     plan, writeConfig: !config, maekin: [process.execPath, join(packageRoot, "bin", "maekin.js")], report: io.out,
-    accel, ...(memory ? { memoryMiB: Number(memory) } : {}), ...(domain ? { domain } : {}),
+    accel, ...(memory ? { memoryMiB: Number(memory) } : {}), ...(domain ? { domain } : {}), mirror: !args.values["no-mirror"],
   });
   return 0;
 }

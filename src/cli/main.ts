@@ -15,9 +15,10 @@ import { agentCommand } from "./agent.js";
 import { nodesCommand } from "./nodes.js";
 import { isoCommand } from "./iso.js";
 import { labCommand } from "./lab.js";
+import { mirrorCommand } from "./mirror.js";
 import { validateCommand } from "./validate.js";
 
-const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand, assetsCommand, agentCommand, nodesCommand, isoCommand, labCommand];
+const commands: readonly Command[] = [initCommand, validateCommand, renderCommand, serveCommand, doctorCommand, assetsCommand, agentCommand, nodesCommand, isoCommand, labCommand, mirrorCommand];
 
 /** The package version from package.json. */
 export function version(): string {

@@ -9,6 +9,7 @@ import { normalizeMac } from "../model/mac.js";
 import { renderInstallFile, renderIpxeScript, type Engine } from "../render/index.js";
 import type { Metrics } from "../server/_metrics.js";
 import { HttpError } from "./_errors.js";
+import { mirrorContentType, type MirrorFiles } from "./_mirror.js";
 import { sendFile } from "./_static.js";
 
 /** What the HTTP app is built from. */
@@ -19,6 +20,8 @@ export interface HttpAppOptions {
   readonly assets: AssetCatalog;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** The local Debian mirror's files (GET /mirror/...); without it /mirror answers 404. */
+  readonly mirror?: MirrorFiles;
   /** Extra routers (API, dashboard) mounted before the 404 handler. */
   readonly extend?: (app: express.Express) => void;
 }
@@ -33,6 +36,7 @@ const contentType = (name: string) => CONTENT_TYPES[name.slice(name.lastIndexOf(
 function routeOf(path: string): string {
   if (path.startsWith("/install/")) return "/install/:token/:file";
   if (path.startsWith("/assets/")) return "/assets";
+  if (path.startsWith("/mirror/")) return "/mirror";
   if (path.startsWith("/api/")) return "/api";
   return ["/boot.ipxe", "/healthz", "/metrics", "/"].includes(path) ? path : "other";
 }
@@ -90,6 +94,15 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     // Operators (and the boot tests) follow a machine's boot by the files it pulled, as in dnsmasq's "sent" lines.
     logger.info({ asset: name, method: req.method, status: res.statusCode, bytes: Number(res.getHeader("Content-Length") ?? 0),
       complete: res.writableFinished, client: req.socket.remoteAddress }, "asset served");
+  });
+
+  app.get("/mirror/*path", async (req, res) => {
+    const name = (req.params as { path: string[] }).path.join("/");
+    const file = await options.mirror?.(name);
+    if (!file) throw new HttpError(404, `no mirror file ${JSON.stringify(name)}; \`maekin mirror sync\` builds the mirror`);
+    if (req.method === "GET") metrics.httpBytes.inc({ route: "/mirror" }, file.size);
+    await sendFile(req, res, file, mirrorContentType(name));
+    logger.debug({ mirror: name, status: res.statusCode, client: req.socket.remoteAddress }, "mirror file served");
   });
 
   options.extend?.(app);

@@ -40,7 +40,7 @@ network:
     pool: ${n.pool}
     leaseTime: 1h
 
-# Served by \`maekin mirror sync\`, which is not built yet: without it the installs stop at the package step.
+# The master's own signed mirror, built by \`maekin mirror sync\` (\`lab up\` runs it when it is missing).
 mirror:
   debian: ${url}/mirror/debian
 

@@ -5,6 +5,7 @@ import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { LAB_DOMAIN, labConfigText } from "./_config.js";
 import { writeLabHosts } from "./_hosts.js";
+import { ensureLabMirror } from "./_mirror.js";
 import { downLab } from "./_down.js";
 import type { LabPlan } from "./_plan.js";
 import { findOvmf, qemuArgv, readable } from "./_qemu.js";
@@ -28,6 +29,8 @@ export interface LabUpOptions {
   readonly domain?: string;
   /** How long the master may take to say it is serving. */
   readonly masterTimeoutMs?: number;
+  /** Make sure the master's Debian mirror exists (sync it when missing) before booting nodes; default true. */
+  readonly mirror?: boolean;
 }
 
 /** Brings the lab up; returns its state (also in plan.stateFile). */
@@ -55,6 +58,10 @@ export async function upLab(options: LabUpOptions): Promise<LabState> {
       say(`wrote ${plan.config}`);
     }
     await save();
+    if (options.mirror !== false) {
+      const mirror = await ensureLabMirror(plan.config, plan.stateDir, say);
+      if (mirror === "present") say(`mirror: ${plan.stateDir}/mirror/debian is there (\`maekin mirror sync\` refreshes it)`);
+    }
     await makeNetwork(plan);
     await writeLabHosts(plan, options.domain ?? LAB_DOMAIN);
     say(`namespace ${plan.namespace}: ${plan.bridge} ${plan.masterCidr}, taps ${plan.nodes.map((n) => n.tap).join(" ")}`);

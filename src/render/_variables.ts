@@ -2,6 +2,7 @@
 // else, so a variable's meaning can be checked here and in the golden files, nowhere else.
 import { formatIpv4, parseCidr, prefixMask } from "../model/ipv4.js";
 import type { Cluster, OsFamily, Profile } from "../model/cluster.js";
+import { isOwnMirror, MIRROR_URLS } from "../mirror/_layout.js";
 
 /** The machine an answer file is rendered for: a configured node or an enrolled unknown one. */
 export interface InstallTarget {
@@ -57,6 +58,8 @@ export function collectVariables(cluster: Cluster, target: InstallTarget, contex
   const syslog = { host: cluster.masterAddress, port: config.master.syslog.port };
   // Installer kernel arguments. d-i reads its answers from the preseed at priority critical;
   // the console after "---" is kept for the installed system. Anaconda takes inst.* options.
+  // A node that installs from this master's own mirror must trust the cluster's key: a second initrd carries it.
+  const keyring = isDebian && isOwnMirror(cluster.mirrors.debian, masterUrl);
   const cmdline = isDebian
     ? `auto=true priority=critical preseed/url=${answerUrl} hostname=${target.name} domain=${cluster.domain} ` +
       `interface=auto netcfg/choose_interface=auto log_host=${syslog.host} log_port=${syslog.port} ${serial} --- ${serial}`
@@ -127,6 +130,12 @@ export function collectVariables(cluster: Cluster, target: InstallTarget, contex
       initrdName: assets.initrd.split("/").pop()!,
       console: serial,
       cmdline,
+      keyring: {
+        enabled: keyring,
+        url: `${masterUrl}${MIRROR_URLS.keyringInitrd}`,
+        path: MIRROR_URLS.keyringInitrd,
+        name: MIRROR_URLS.keyringInitrd.split("/").pop()!,
+      },
     },
   };
 }

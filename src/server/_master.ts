@@ -14,7 +14,7 @@ import { parseRange } from "../model/ipv4.js";
 import { formatIpv4 } from "../model/ipv4.js";
 import { createDhcpServer, type DhcpServer } from "../net/dhcp/index.js";
 import { createTftpServer, openFileSource, type TftpHandler, type TftpServer } from "../net/tftp/index.js";
-import { createApiRouter, createDashboardRouter, createHttpApp } from "../http/index.js";
+import { createApiRouter, createDashboardRouter, createHttpApp, createMirrorFiles } from "../http/index.js";
 import { createEngine } from "../render/index.js";
 import { createMetrics, type Metrics } from "./_metrics.js";
 import { inventoryBootStore } from "./_inventory-store.js";
@@ -102,7 +102,7 @@ export async function startMaster(options: MasterOptions): Promise<Master> {
         bytesServed: (await metrics.httpBytes.get()).values.reduce((sum, v) => sum + v.value, 0),
       }),
     });
-    const app = createHttpApp({ cluster, policy, engine, assets, metrics, logger, extend: (a) => { a.use("/api/v1", api); a.use(dashboard); } });
+    const app = createHttpApp({ cluster, policy, engine, assets, metrics, logger, mirror: createMirrorFiles(stateDir), extend: (a) => { a.use("/api/v1", api); a.use(dashboard); } });
     const server: Server = createServer(app);
     server.keepAliveTimeout = 65_000;
     const httpBind = options.httpBind ?? config.master.http.bind ?? "0.0.0.0";
