@@ -11,7 +11,7 @@ export const BIN = join(import.meta.dirname, "..", "..", "bin", "maekin.js");
 /** Runs `maekin ...args`; never throws, returns the exit code and output. */
 export async function maekin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { timeout: 120_000, maxBuffer: 64 << 20 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { timeout: 600_000, maxBuffer: 64 << 20 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
