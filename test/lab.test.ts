@@ -120,8 +120,11 @@ if (why && process.env.CI) throw new Error(`CI must run the lab test, but: ${why
 
 /** Under TCG the installer fetched its preseed 95-160 s after power-on; 5 minutes leaves room on a busy host. */
 const PRESEED_BUDGET_MS = 5 * 60_000;
-/** From the preseed to partman: the installer fetches and checks its components from the mirror. */
-const PARTITIONING_BUDGET_MS = 8 * 60_000;
+/**
+ * From the preseed to partman: the installer fetches, checks and loads its components from the
+ * mirror. 458 s here with the machine's load average at 6; CI runs other QEMU tests beside it.
+ */
+const PARTITIONING_BUDGET_MS = 15 * 60_000;
 /** `maekin mirror sync` took 73 s here for 210 MiB. */
 const SYNC_BUDGET_MS = 6 * 60_000;
 
