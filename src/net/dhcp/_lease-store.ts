@@ -134,11 +134,19 @@ export function createLeaseStore(o: LeaseStoreOptions): LeaseStore {
   async function drain(): Promise<void> {
     if (draining) return;
     draining = true;
+    let ok = false;
     try {
-      await writeAll();
+      ok = await writeAll();
     } finally {
-      draining = false; // in the same turn the loop saw nothing pending: no commit can slip between
+      draining = false;
       for (const r of idle.splice(0)) r();
+      // A commit can land after writeAll saw nothing pending (a microtask before this finally) or
+      // after a failure settled the waiters: it would wait for the next commit. Go again: at once
+      // after success, after a pause after a failure (a full disk must not spin the loop).
+      if (pending.length > 0 && waiters.length > 0) {
+        if (ok) void drain();
+        else setTimeout(() => void drain(), 1000).unref();
+      }
     }
   }
 
@@ -159,21 +167,22 @@ export function createLeaseStore(o: LeaseStoreOptions): LeaseStore {
     settle(fail(`cannot write leases to ${journalName(o.path, gen)}`, err));
   }
 
-  async function writeAll(): Promise<void> {
+  /** Writes until nothing is pending (true), or stops at a failure (false). */
+  async function writeAll(): Promise<boolean> {
     while (pending.length > 0) {
       if (rotateNow || (!compacting && inJournal >= Math.max(minRecords, lastSnapshot))) {
         await Promise.all(syncing); // the old journal must be quiet before it is closed
         try { await rotate(); } catch (err) {
           // Nothing is acknowledged; the records stay queued and the next commit tries again.
           settle(fail(`cannot start a new lease journal beside ${o.path}`, err));
-          return;
+          return false;
         }
         failed = false;
       }
       // Pipelined: batch k+1 is written while batch k's fdatasync runs, but writes stay in order,
       // so everything before an acknowledged record is durable and only unacknowledged bytes can tear.
       while (syncing.length >= syncsInFlight) await Promise.race(syncing);
-      if (failed) return;
+      if (failed) return false;
       const batch = pending;
       const upTo = recorded;
       pending = [];
@@ -184,11 +193,11 @@ export function createLeaseStore(o: LeaseStoreOptions): LeaseStore {
       } catch (err) {
         pending = batch.concat(pending);
         onFailure(err);
-        return;
+        return false;
       }
       if (failed) { // a sync failed while this write ran
         pending = batch.concat(pending);
-        return;
+        return false;
       }
       counts.writes++;
       inJournal += batch.length;
@@ -203,6 +212,7 @@ export function createLeaseStore(o: LeaseStoreOptions): LeaseStore {
       }, onFailure).finally(() => { syncing = syncing.filter((x) => x !== sync); });
       syncing.push(sync);
     }
+    return true;
   }
 
   return {
