@@ -100,6 +100,11 @@ describe.skipIf(why)(`maekin mirror sync, served, used by apt${why ? ` (skipped:
     expect(stat.sort()).toEqual(["bookworm", "oldstable"]);
   });
 
+  it("leaves no gpg-agent of its key running after the sync", async () => {
+    const ps = (await run("ps", ["-eo", "args"])).stdout;
+    expect(ps.split("\n").filter((l) => l.includes("gpg-agent") && l.includes(stateDir))).toEqual([]);
+  });
+
   it("signs Release so that gpgv accepts it with our exported key", async () => {
     const { stderr } = await run("gpgv", ["--keyring", layout().publicKey, join(layout().dists, "Release.gpg"), join(layout().dists, "Release")]);
     expect(stderr).toMatch(/Good signature/);

@@ -15,6 +15,8 @@ export interface SigningKey {
   exportPublic(path: string): Promise<void>;
   /** Writes Release.gpg (detached) and InRelease (clear-signed) beside `release`. */
   sign(release: string, releaseGpg: string, inRelease: string): Promise<void>;
+  /** Stops the gpg-agent that key generation and signing started (it would outlive the sync). */
+  close(): Promise<void>;
 }
 
 /** The key in `home`, made on first use; throws with the fix when gpg is missing. */
@@ -57,6 +59,9 @@ export async function ensureSigningKey(home: string, cluster: string): Promise<S
       await gpg([...common, "--clearsign", "--output", `${inRelease}.tmp`], text);
       await rename(`${releaseGpg}.tmp`, releaseGpg);
       await rename(`${inRelease}.tmp`, inRelease);
+    },
+    async close() {
+      await execa("gpgconf", ["--homedir", home, "--kill", "gpg-agent"]).catch(() => undefined);
     },
   };
 }

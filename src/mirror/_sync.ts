@@ -76,6 +76,7 @@ export async function syncMirror(options: SyncOptions): Promise<SyncSummary> {
 
   step("cluster signing key");
   const key = await ensureSigningKey(layout.gnupg, options.cluster);
+  await key.close(); // the agent key generation started; signing starts one again, briefly
   log(`${key.created ? "made" : "using"} the signing key ${key.fingerprint} (${layout.gnupg})`);
 
   step(`reading the indexes of ${options.upstream} ${SUITE} with apt`);
@@ -129,8 +130,12 @@ export async function syncMirror(options: SyncOptions): Promise<SyncSummary> {
 
   step("writing and signing the indexes");
   await writeIndexes(layout, suiteInfo, debIndex, udebIndex);
-  await key.sign(join(layout.dists, "Release"), join(layout.dists, "Release.gpg"), join(layout.dists, "InRelease"));
-  await key.exportPublic(layout.publicKey);
+  try {
+    await key.sign(join(layout.dists, "Release"), join(layout.dists, "Release.gpg"), join(layout.dists, "InRelease"));
+    await key.exportPublic(layout.publicKey);
+  } finally {
+    await key.close();
+  }
   const publicKey = await readFile(layout.publicKey);
   await writeAtomic(layout.keyringInitrd, keyringInitrd(facts.archiveKeyring, publicKey));
   // Files fetched but left out of the index (a dependency is missing) stay, so a re-run does not fetch them again.
