@@ -100,6 +100,12 @@ describe.skipIf(why)(`maekin mirror sync, served, used by apt${why ? ` (skipped:
     expect(stat.sort()).toEqual(["bookworm", "oldstable"]);
   });
 
+  it("has the boot script of a node that installs from it load the keyring initrd", async () => {
+    const script = await (await fetch(`http://127.0.0.1:${port}/boot.ipxe?mac=52:54:00:00:00:01`)).text();
+    expect(script).toMatch(/^initrd --name maekin-keyring\.cpio\.gz http:\/\/127\.0\.0\.1:\d+\/mirror\/maekin-keyring\.cpio\.gz/m);
+    expect(script).toMatch(/initrd=initrd\.gz initrd=maekin-keyring\.cpio\.gz /);
+  });
+
   it("leaves no gpg-agent of its key running after the sync", async () => {
     const ps = (await run("ps", ["-eo", "args"])).stdout;
     expect(ps.split("\n").filter((l) => l.includes("gpg-agent") && l.includes(stateDir))).toEqual([]);

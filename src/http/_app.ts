@@ -10,6 +10,9 @@ import { renderInstallFile, renderIpxeScript, type Engine } from "../render/inde
 import type { Metrics } from "../server/_metrics.js";
 import { HttpError } from "./_errors.js";
 import { mirrorContentType, type MirrorFiles } from "./_mirror.js";
+
+/** The keyring initrd's name under /mirror/. */
+const KEYRING_INITRD = "maekin-keyring.cpio.gz";
 import { sendFile } from "./_static.js";
 
 /** What the HTTP app is built from. */
@@ -59,7 +62,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  app.get("/boot.ipxe", (req, res) => {
+  app.get("/boot.ipxe", async (req, res) => {
     const raw = typeof req.query.mac === "string" ? req.query.mac : "";
     const mac = normalizeMac(raw);
     if (!mac) throw new HttpError(400, `mac=${JSON.stringify(raw)} is not a MAC address; iPXE sends it as /boot.ipxe?mac=\${net0/mac}`);
@@ -71,7 +74,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       return;
     }
     logger.info({ mac, node: decision.target.name, os: decision.target.profile.os }, "boot script: install");
-    res.send(renderIpxeScript(engine, cluster, decision.target, { token: decision.token }));
+    // The keyring initrd exists once `maekin mirror sync` ran; without it the installer stops at the mirror step instead.
+    const keyring = (await options.mirror?.(KEYRING_INITRD)) !== undefined;
+    res.send(renderIpxeScript(engine, cluster, decision.target, { token: decision.token, keyring }));
   });
 
   app.get("/install/:token/:file", (req, res) => {

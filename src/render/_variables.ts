@@ -17,6 +17,11 @@ export interface InstallTarget {
 export interface RenderContext {
   /** The node's install token: in answer-file URLs and installer event calls. */
   readonly token: string;
+  /**
+   * false: the master has no keyring initrd (its mirror is not synced yet), so the boot script
+   * must not ask for one (iPXE would fail the boot and loop). Default: it has one.
+   */
+  readonly keyring?: boolean;
 }
 
 /** Packages every node gets, per OS family, before the profile's own. */
@@ -59,7 +64,7 @@ export function collectVariables(cluster: Cluster, target: InstallTarget, contex
   // Installer kernel arguments. d-i reads its answers from the preseed at priority critical;
   // the console after "---" is kept for the installed system. Anaconda takes inst.* options.
   // A node that installs from this master's own mirror must trust the cluster's key: a second initrd carries it.
-  const keyring = isDebian && isOwnMirror(cluster.mirrors.debian, masterUrl);
+  const keyring = context.keyring !== false && isDebian && isOwnMirror(cluster.mirrors.debian, masterUrl);
   const cmdline = isDebian
     ? `auto=true priority=critical preseed/url=${answerUrl} hostname=${target.name} domain=${cluster.domain} ` +
       `interface=auto netcfg/choose_interface=auto log_host=${syslog.host} log_port=${syslog.port} ${serial} --- ${serial}`
