@@ -130,3 +130,11 @@ export function stealPercent(a: ReturnType<typeof machineSnapshot>, b: ReturnTyp
   const total = b.total - a.total;
   return total > 0 ? (100 * (b.steal - a.steal)) / total : 0;
 }
+
+/** UDP datagrams the kernel dropped in ns because a socket's receive buffer was full (RcvbufErrors). */
+export async function udpRcvbufErrors(net: TestNet, ns: string): Promise<number> {
+  const lines = (await net.exec(ns, ["cat", "/proc/net/snmp"])).split("\n").filter((l) => l.startsWith("Udp:"));
+  const [names, values] = lines.map((l) => l.trim().split(/\s+/));
+  const i = names?.indexOf("RcvbufErrors") ?? -1;
+  return i > 0 ? Number(values?.[i] ?? 0) : 0;
+}

@@ -1,11 +1,12 @@
 // The HTTP side of the benches: maekin's master with assets, and nginx (1 worker, sendfile)
 // serving the same files, with /api/ proxied to a minimal register endpoint.
-import { copyFile, mkdir, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { startServer, type Server } from "./_proc.js";
 import { which } from "./_peers.js";
+import { benchMasterConfig } from "./servers/master-config.js";
 import { MK, PEER, REPO, type BenchContext } from "./_topology.js";
 
 const DI = "/usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64";
@@ -30,15 +31,25 @@ export async function makeAssets(dir: string, sizes: { kernel: number; initrd: n
   return { kernel, initrd, kernelSize: statSync(kernel).size, initrdSize: statSync(initrd).size };
 }
 
-/** Starts the master with the assets imported into its state dir (assets/debian-12/...); resolves with its admin token. */
+/**
+ * Starts the master as operators run it, the compiled `maekin serve` (run `npm run build` first),
+ * with the assets imported into its state dir (assets/debian-12/...); resolves with its admin token.
+ * BENCH_MASTER_PROF=DIR adds `--cpu-prof` (a .cpuprofile per master in DIR, written at stop).
+ */
 export async function startMasterWith(ctx: BenchContext, stateDir: string, assets: Assets): Promise<{ server: Server; adminToken: string }> {
   await mkdir(join(stateDir, "assets", "debian-12"), { recursive: true, mode: 0o700 });
   await copyFile(assets.kernel, join(stateDir, "assets", "debian-12", "linux"));
   await copyFile(assets.initrd, join(stateDir, "assets", "debian-12", "initrd.gz"));
   if (existsSync("/usr/lib/ipxe/ipxe.efi")) await copyFile("/usr/lib/ipxe/ipxe.efi", join(stateDir, "assets", "ipxe.efi"));
   else await writeFile(join(stateDir, "assets", "ipxe.efi"), randomBytes(1_000_000));
-  const server = await startServer(ctx.net, ctx.mk, "maekin-master", [process.execPath, "--import", "tsx", join(REPO, "bench/servers/master.ts"), stateDir], { line: /ready \S+/ }, REPO);
-  const adminToken = /ready (\S+)/.exec(server.output())?.[1] ?? "";
+  const config = `${stateDir}.yaml`;
+  await writeFile(config, benchMasterConfig());
+  const bin = join(REPO, "bin", "maekin.js");
+  if (!existsSync(join(REPO, "dist", "cli", "main.js"))) throw new Error("the bench runs the compiled master: npm run build first");
+  const prof = process.env.BENCH_MASTER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_MASTER_PROF}`] : [];
+  const server = await startServer(ctx.net, ctx.mk, "maekin-master", [process.execPath, ...prof, bin, "serve", "-c", config, "--state-dir", stateDir],
+    { line: /maekin master is serving/ }, REPO);
+  const adminToken = (await readFile(join(stateDir, "admin.token"), "utf8")).trim();
   return { server, adminToken };
 }
 

@@ -7,7 +7,7 @@ import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { combine, makeAssets, startMasterWith, startNginx, startRegister } from "./_web.js";
-import { startServer, type Server } from "./_proc.js";
+import { startServer, udpRcvbufErrors, type Server } from "./_proc.js";
 import { which } from "./_peers.js";
 import { figure, note, printFigure, type Figure } from "./_report.js";
 import { MK, PEER, REPO, type BenchContext } from "./_topology.js";
@@ -62,6 +62,8 @@ export async function benchStorm(ctx: BenchContext): Promise<Figure[]> {
           if (!server) continue;
           const cpu0 = server.cpu();
           const target = side === "maekin" ? MK : PEER;
+          const ns = side === "maekin" ? ctx.mk : ctx.peer;
+          const drops0 = await udpRcvbufErrors(ctx.net, ns);
           let r: StormResult = { makespanS: Number.NaN, ok: 0, failures: n, p50S: Number.NaN, p99S: Number.NaN };
           try {
             const out = await ctx.net.exec(ctx.cli, [process.execPath, "--import", "tsx", join(REPO, "bench/clients/storm.ts"),
@@ -81,6 +83,8 @@ export async function benchStorm(ctx: BenchContext): Promise<Figure[]> {
             fig.peerRssMb = Math.max(fig.peerRssMb, server.peakRssMb());
           }
           note(fig, `${side}.nodeP99S`, r.p99S);
+          // Datagrams the server's sockets had no room for (each costs a node a retransmission).
+          note(fig, `${side}.udpDrops`, (await udpRcvbufErrors(ctx.net, ns)) - drops0);
           note(fig, `${side}.clientBusy`, (r.clientCpuS ?? Number.NaN) / r.makespanS);
           for (const [phase, s50] of Object.entries(r.phases ?? {})) note(fig, `${side}.${phase}P50S`, s50);
         }

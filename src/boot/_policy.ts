@@ -31,10 +31,10 @@ export interface BootPolicy {
   onSeen(facts: MachineFacts): void;
   /** DHCP: the pool must not hand out reserved addresses. */
   isReserved(ip: string): boolean;
-  /** HTTP /boot.ipxe: install (with a fresh token) or boot the local disk. */
-  script(mac: string): ScriptDecision;
-  /** HTTP /install/:token/:file: which machine's file, or why not. */
-  answer(token: string, file: string): AnswerDecision;
+  /** HTTP /boot.ipxe: install (with a fresh token, durable when this resolves) or boot the local disk. */
+  script(mac: string): Promise<ScriptDecision>;
+  /** HTTP /install/:token/:file: which machine's file (its state change recorded), or why not. */
+  answer(token: string, file: string): Promise<AnswerDecision>;
 }
 
 /** The name an unknown machine gets when it is enrolled: node-<mac without colons>. */
@@ -73,7 +73,7 @@ export function createBootPolicy(options: { cluster: Cluster; store: BootStore; 
       store.seen(facts, nodeByMac(cluster, facts.mac)?.name ?? enrolledName(facts.mac));
     },
     isReserved: (ip) => reserved.has(ip),
-    script(mac) {
+    async script(mac) {
       const machine = target(mac);
       if (typeof machine === "string") return { kind: "local", reason: machine };
       const record = store.byMac(mac);
@@ -81,10 +81,10 @@ export function createBootPolicy(options: { cluster: Cluster; store: BootStore; 
         return { kind: "local", reason: `${record.name} is ${record.state}; \`maekin nodes reinstall ${record.name}\` installs it again` };
       if (record?.state === "failed")
         return { kind: "local", reason: `${record.name} failed; \`maekin nodes reinstall ${record.name}\` tries again` };
-      const token = store.startInstall({ name: machine.name, mac, profile: machine.profile.name, ...(machine.ip ? { ip: machine.ip } : {}) });
+      const token = await store.startInstall({ name: machine.name, mac, profile: machine.profile.name, ...(machine.ip ? { ip: machine.ip } : {}) });
       return { kind: "install", target: machine, token };
     },
-    answer(token, file) {
+    async answer(token, file) {
       const record = store.byToken(token);
       if (!record) return { kind: "denied", status: 403, reason: "unknown or expired install token" };
       const machine = target(record.mac);
@@ -92,7 +92,7 @@ export function createBootPolicy(options: { cluster: Cluster; store: BootStore; 
       const family = machine.profile.family === "debian" ? "debian" : "rhel";
       if (!FILES[family].includes(file))
         return { kind: "denied", status: 404, reason: `${machine.name} installs ${machine.profile.os}: its files are ${FILES[family].join(", ")}` };
-      if (file !== "late.sh") store.advance(machine.name, "installing", "answer.fetched");
+      if (file !== "late.sh") await store.advance(machine.name, "installing", "answer.fetched");
       return { kind: "file", target: machine, token };
     },
   };

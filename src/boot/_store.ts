@@ -23,12 +23,12 @@ export interface BootStore {
   byMac(mac: string): BootRecord | undefined;
   /** Records a DHCP sighting (firmware facts); creates a `discovered` record for a new MAC. */
   seen(facts: MachineFacts, name: string): void;
-  /** Starts an install: a fresh install token (returned in plain text once), state `booting`. */
-  startInstall(record: Omit<BootRecord, "state">): string;
+  /** Starts an install: a fresh install token (returned in plain text once, when durable), state `booting`. */
+  startInstall(record: Omit<BootRecord, "state">): Promise<string>;
   /** The record a valid install token belongs to, else undefined (constant-time compare). */
   byToken(token: string): BootRecord | undefined;
-  /** Moves a node to a state and logs an event; illegal moves are ignored by the store. */
-  advance(name: string, state: NodeState, event: string): void;
+  /** Moves a node to a state and logs an event, resolving once durable; illegal moves are ignored by the store. */
+  advance(name: string, state: NodeState, event: string): Promise<void>;
 }
 
 const hash = (token: string) => createHash("sha256").update(token).digest();
@@ -46,7 +46,7 @@ export class MemoryBootStore implements BootStore {
     if (!this.byMac(facts.mac)) this.records.set(name, { name, mac: facts.mac, state: "discovered" });
   }
 
-  startInstall(record: Omit<BootRecord, "state">): string {
+  async startInstall(record: Omit<BootRecord, "state">): Promise<string> {
     const token = `mk${randomBytes(24).toString("base64url")}`;
     this.records.set(record.name, { ...record, state: "booting", tokenHash: hash(token) });
     this.events.push({ name: record.name, state: "booting", event: "boot.script" });
@@ -58,7 +58,7 @@ export class MemoryBootStore implements BootStore {
     return [...this.records.values()].find((r) => r.tokenHash && timingSafeEqual(r.tokenHash, wanted));
   }
 
-  advance(name: string, state: NodeState, event: string): void {
+  async advance(name: string, state: NodeState, event: string): Promise<void> {
     const record = this.records.get(name);
     if (record) this.records.set(name, { ...record, state });
     this.events.push({ name, state, event });

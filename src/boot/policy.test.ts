@@ -28,10 +28,10 @@ describe("script(): install or boot the local disk", () => {
     ["a ready node", "ready", "local", /is ready/],
     ["an offline node", "offline", "local", /is offline/],
     ["a failed node", "failed", "local", /node01 failed; `maekin nodes reinstall node01` tries again/],
-  ])("%s (%s) -> %s", (_, state, kind, why) => {
+  ])("%s (%s) -> %s", async (_, state, kind, why) => {
     const { store, policy } = policyFor();
     if (state) store.records.set("node01", { name: "node01", mac: "52:54:00:00:00:01", state });
-    const decision = policy.script("52:54:00:00:00:01");
+    const decision = await policy.script("52:54:00:00:00:01");
     expect(decision.kind).toBe(kind);
     expect(decision.kind === "install" ? decision.target.name : decision.reason).toMatch(why);
   });
@@ -40,21 +40,21 @@ describe("script(): install or boot the local disk", () => {
     ["install", "install", /node-525400abcdef/],
     ["discover", "local", /enroll\.unknown is "discover"/],
     ["ignore", "local", /enroll\.unknown is "ignore"/],
-  ] as const)("an unknown machine with enroll.unknown %s -> %s", (mode, kind, why) => {
+  ] as const)("an unknown machine with enroll.unknown %s -> %s", async (mode, kind, why) => {
     const { policy } = policyFor(mode);
-    const decision = policy.script("52:54:00:ab:cd:ef");
+    const decision = await policy.script("52:54:00:ab:cd:ef");
     expect(decision.kind).toBe(kind);
     expect(decision.kind === "install" ? decision.target.name : decision.reason).toMatch(why);
   });
 
-  it("a new script means a new token; the old one stops working", () => {
+  it("a new script means a new token; the old one stops working", async () => {
     const { policy } = policyFor();
-    const first = policy.script("52:54:00:00:00:01");
-    const second = policy.script("52:54:00:00:00:01");
+    const first = await policy.script("52:54:00:00:00:01");
+    const second = await policy.script("52:54:00:00:00:01");
     if (first.kind !== "install" || second.kind !== "install") throw new Error("expected installs");
     expect(first.token).not.toBe(second.token);
-    expect(policy.answer(first.token, "preseed.cfg")).toMatchObject({ kind: "denied", status: 403 });
-    expect(policy.answer(second.token, "preseed.cfg")).toMatchObject({ kind: "file" });
+    expect(await policy.answer(first.token, "preseed.cfg")).toMatchObject({ kind: "denied", status: 403 });
+    expect(await policy.answer(second.token, "preseed.cfg")).toMatchObject({ kind: "file" });
   });
 });
 
@@ -66,11 +66,11 @@ describe("answer(): which files a token opens", () => {
     ["52:54:00:00:00:03", "ks.cfg", "file"],
     ["52:54:00:00:00:03", "preseed.cfg", "denied"],
     ["52:54:00:00:00:03", "../../etc/passwd", "denied"],
-  ])("%s asks for %s -> %s", (mac, file, kind) => {
+  ])("%s asks for %s -> %s", async (mac, file, kind) => {
     const { policy, store } = policyFor();
-    const decision = policy.script(mac);
+    const decision = await policy.script(mac);
     if (decision.kind !== "install") throw new Error("expected install");
-    expect(policy.answer(decision.token, file).kind).toBe(kind);
+    expect((await policy.answer(decision.token, file)).kind).toBe(kind);
     if (kind === "file" && file !== "late.sh") expect(store.byMac(mac)?.state).toBe("installing");
   });
 });

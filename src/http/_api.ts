@@ -62,12 +62,14 @@ export function createApiRouter(options: ApiOptions): express.Router {
     }
   };
 
-  router.post("/events", (req, res) => {
+  // Every write below is answered only once durable() says it is on disk.
+  router.post("/events", async (req, res) => {
     const node = byInstallToken(req);
     const body = parseBody(eventBody, req.body);
     inventory.appendEvent(node.id, { type: body.type, message: body.message ?? body.type });
     const to = EVENT_STATES[body.type];
     if (to) moveTo(node, to, body.type === "install.failed" ? body.message ?? "the installer reported a failure" : body.type);
+    await inventory.durable();
     logger.info({ node: node.name, event: body.type }, "installer event");
     res.status(204).end();
   });
@@ -88,7 +90,7 @@ export function createApiRouter(options: ApiOptions): express.Router {
     res.json({ name: node.name, agentKey, caCert: ca.certPem, cert: cert.certPem, key: cert.keyPem });
   });
 
-  router.post("/heartbeat", (req, res) => {
+  router.post("/heartbeat", async (req, res) => {
     const node = inventory.getByAgentKey(bearer(req));
     if (!node) throw new HttpError(403, "this agent key is not valid (node forgotten or reinstalled?)");
     const { facts } = parseBody(heartbeatBody, req.body);
@@ -100,6 +102,7 @@ export function createApiRouter(options: ApiOptions): express.Router {
     const failure = firstFailure(checks);
     inventory.recordHeartbeat(node.id, { ...facts, checks });
     const after = moveTo(node, failure ? "registered" : "ready", failure ?? "all checks pass");
+    await inventory.durable();
     res.json({ state: after.state, ...(failure ? { failing: failure } : {}) });
   });
 
@@ -115,16 +118,18 @@ export function createApiRouter(options: ApiOptions): express.Router {
     res.json({ node, events: inventory.events(node.id) });
   });
 
-  router.post("/nodes/:name/reinstall", (req, res) => {
+  router.post("/nodes/:name/reinstall", async (req, res) => {
     admin(req);
     const { node } = guard(() => inventory.reinstall(req.params.name));
+    await inventory.durable();
     logger.info({ node: node.name }, "reinstall requested");
     res.json({ node });
   });
 
-  router.delete("/nodes/:name", (req, res) => {
+  router.delete("/nodes/:name", async (req, res) => {
     admin(req);
     const node = guard(() => inventory.forget(req.params.name));
+    await inventory.durable();
     logger.info({ node: node.name }, "node forgotten");
     res.json({ node });
   });

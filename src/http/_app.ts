@@ -66,7 +66,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     const raw = typeof req.query.mac === "string" ? req.query.mac : "";
     const mac = normalizeMac(raw);
     if (!mac) throw new HttpError(400, `mac=${JSON.stringify(raw)} is not a MAC address; iPXE sends it as /boot.ipxe?mac=\${net0/mac}`);
-    const decision = policy.script(mac);
+    const decision = await policy.script(mac);
     res.type("text/plain; charset=utf-8");
     if (decision.kind === "local") {
       logger.info({ mac, reason: decision.reason }, "boot script: local disk");
@@ -79,9 +79,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     res.send(renderIpxeScript(engine, cluster, decision.target, { token: decision.token, keyring }));
   });
 
-  app.get("/install/:token/:file", (req, res) => {
+  app.get("/install/:token/:file", async (req, res) => {
     const { token, file } = req.params as { token: string; file: string };
-    const decision = policy.answer(token, file);
+    const decision = await policy.answer(token, file);
     if (decision.kind === "denied") throw new HttpError(decision.status, decision.reason);
     const rendered = renderInstallFile(engine, cluster, decision.target, { token: decision.token }, file);
     if (!rendered) throw new HttpError(404, `no ${file} for ${decision.target.name}`);

@@ -4,7 +4,7 @@ import { InventoryError } from "./_errors.js";
 import { migrate } from "./_migrations.js";
 
 /** Opens (creating if needed) and migrates the database at path; ":memory:" for a throwaway one. */
-export function openDatabase(path: string, options: { migrateTo?: number } = {}): Database.Database {
+export function openDatabase(path: string, options: { migrateTo?: number; syncOnCommit?: boolean } = {}): Database.Database {
   let db: Database.Database;
   try {
     db = new Database(path);
@@ -14,10 +14,10 @@ export function openDatabase(path: string, options: { migrateTo?: number } = {})
   try {
     // WAL: readers never block the writer and a commit is one sequential append.
     db.pragma("journal_mode = WAL");
-    // FULL, not NORMAL: in WAL mode NORMAL skips the fsync at commit, so a power cut may drop the
-    // last transactions even though the caller was told they were done. DESIGN.md promises that
-    // nothing acknowledged is lost, and inventory writes are rare enough to pay one fsync each.
-    db.pragma("synchronous = FULL");
+    // FULL by default: in WAL mode NORMAL skips the fsync at commit, so a power cut may drop the
+    // last transactions even though the caller was told they were done (DESIGN.md: nothing
+    // acknowledged is lost). NORMAL only for an owner that syncs before telling anyone (_barrier.ts).
+    db.pragma(`synchronous = ${options.syncOnCommit === false ? "NORMAL" : "FULL"}`);
     db.pragma("foreign_keys = ON");
     db.pragma("busy_timeout = 5000");
     migrate(db, options.migrateTo);

@@ -4,12 +4,10 @@
 // so a caller that answers 2xx answers for data that survives a crash or a power cut.
 //
 // Where the fsync happens: the batch commits with synchronous=NORMAL (in WAL mode: the frames are
-// written, not synced), then the WAL file is fdatasync'ed on the thread pool before anyone is told.
-// That is as durable as synchronous=FULL (which syncs the same file at commit), but the event
-// loop goes on serving while the disk works. The connection's own setting is restored after each
-// batch, so every other write keeps syncing at commit.
+// written, not synced), then the barrier (_barrier.ts) fdatasyncs the WAL on the thread pool
+// before anyone is told. The connection's own setting is restored after each batch.
 import type Database from "better-sqlite3";
-import { open, type FileHandle } from "node:fs/promises";
+import { createBarrier, type Barrier } from "./_barrier.js";
 
 /** Queues writes into shared transactions. */
 export interface GroupCommit {
@@ -22,15 +20,13 @@ export interface GroupCommit {
 interface Job { write: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void }
 type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
 
-/** A GroupCommit over `db`; `schedule` decides when a batch runs (default: setImmediate, after pending I/O callbacks). */
-export function createGroupCommit(db: Database.Database, schedule: (flush: () => void) => void = (flush) => setImmediate(flush)): GroupCommit {
+/**
+ * A GroupCommit over `db`; `schedule` decides when a batch runs (default: setImmediate, after
+ * pending I/O callbacks); `barrier` makes a batch durable (default: one of its own over db).
+ */
+export function createGroupCommit(db: Database.Database, schedule: (flush: () => void) => void = (flush) => setImmediate(flush), barrier: Barrier = createBarrier(db)): GroupCommit {
   let queue: Job[] = [];
   const wal = !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal";
-  let walFile: Promise<FileHandle> | undefined;
-  const syncWal = async () => {
-    walFile ??= open(`${db.name}-wal`, "r");
-    await (await walFile).datasync();
-  };
 
   /** Runs the batch in one transaction; throws when the commit failed (nothing of it is stored). */
   function commit(jobs: readonly Job[]): Outcome[] {
@@ -59,7 +55,7 @@ export function createGroupCommit(db: Database.Database, schedule: (flush: () =>
     let outcomes: Outcome[];
     try {
       outcomes = commit(jobs);
-      if (wal) await syncWal();
+      await barrier.wait();
     } catch (err) {
       // Not stored, or stored but not known to be on disk: no one may be told it is done.
       for (const job of jobs) job.reject(err);
@@ -79,10 +75,6 @@ export function createGroupCommit(db: Database.Database, schedule: (flush: () =>
         queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
       });
     },
-    async close() {
-      const file = walFile;
-      walFile = undefined;
-      await (await file?.catch(() => undefined))?.close();
-    },
+    close: () => barrier.close(),
   };
 }

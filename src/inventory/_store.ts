@@ -1,6 +1,7 @@
 // The SQLite inventory: nodes, MACs, lifecycle and the event log behind the Inventory interface.
 // Every method is one transaction; better-sqlite3 is synchronous, so when a method returns, its
-// change is committed and (synchronous=FULL) on disk.
+// change is committed, and on disk too unless the owner chose `syncOnCommit: false` and waits
+// for `durable()` before telling anyone.
 import type { MachineFacts } from "../boot/pxe.js";
 import { normalizeMac } from "../model/mac.js";
 import { openDatabase } from "./_db.js";
@@ -8,6 +9,7 @@ import { InventoryError } from "./_errors.js";
 import { discoveredName, firmwareFromFacts } from "./_firmware.js";
 import type { NodeRow } from "./_rows.js";
 import { createSecrets } from "./_secrets.js";
+import { createBarrier } from "./_barrier.js";
 import { createGroupCommit } from "./_group-commit.js";
 import { prepareStatements } from "./_statements.js";
 import { checkTransition, isInstalled, type NodeState } from "./_states.js";
@@ -21,7 +23,9 @@ const DEFAULT_LIMIT = 1000;
 export function createInventory(options: InventoryOptions): Inventory {
   const clock = options.clock ?? SYSTEM_CLOCK;
   const logger = options.logger ?? SILENT;
-  const db = openDatabase(options.path);
+  const syncOnCommit = options.syncOnCommit !== false;
+  const db = openDatabase(options.path, { syncOnCommit });
+  const barrier = createBarrier(db);
   const q = prepareStatements(db);
 
   function canonicalMac(text: string): string {
@@ -237,7 +241,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     return { node: q.record(row(nodeId)), agentKey };
   });
 
-  const group = createGroupCommit(db);
+  const group = createGroupCommit(db, undefined, barrier);
 
   const markStale = db.transaction((now: number, maxAgeMs: number): NodeRecord[] => {
     return q.staleNodes.all(now - maxAgeMs).map((r) => {
@@ -274,6 +278,7 @@ export function createInventory(options: InventoryOptions): Inventory {
     registerSoon: (nodeId, input) => group.run(() => register(nodeId, input)),
     recordHeartbeat,
     markStale,
+    durable: () => (syncOnCommit ? Promise.resolve() : barrier.wait()),
     close: () => {
       void group.close();
       db.close();

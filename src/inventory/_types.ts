@@ -163,6 +163,12 @@ export interface Inventory {
   recordHeartbeat(nodeId: number, facts: Record<string, unknown>): NodeRecord;
   /** Moves registered/ready nodes with no heartbeat for maxAgeMs to offline; returns them. */
   markStale(now: number, maxAgeMs: number): NodeRecord[];
+  /**
+   * Resolves once every write committed before the call is on disk. With `syncOnCommit` (the
+   * default) that is at once; without, it is one fdatasync off the event loop, shared by all who
+   * wait meanwhile. Answer a client (2xx, a token) only after it.
+   */
+  durable(): Promise<void>;
   close(): void;
 }
 
@@ -172,4 +178,11 @@ export interface InventoryOptions {
   readonly path: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /**
+   * true (default): every write is on disk when its method returns (synchronous=FULL: an fsync
+   * per commit, on the caller's thread). false: commits only write the WAL and `durable()` syncs
+   * it on the thread pool, so a server's event loop never waits for the disk; writes nobody is
+   * told about (a DHCP sighting, an installer's log line) then cost no fsync at all.
+   */
+  readonly syncOnCommit?: boolean;
 }

@@ -29,23 +29,27 @@ export function inventoryBootStore(inventory: Inventory, logger: { warn(obj: obj
     seen(facts: MachineFacts) {
       inventory.upsertSeen(facts);
     },
-    startInstall(record) {
+    async startInstall(record) {
       const node = inventory.ensureNode({ name: record.name, mac: record.mac, ...(record.ip ? { ip: record.ip } : {}), ...(record.profile ? { profile: record.profile } : {}) });
       move(node.id, "booting", "boot script served");
       inventory.appendEvent(node.id, { type: "boot.script", message: "iPXE script served" });
-      return inventory.issueInstallToken(node.id);
+      const token = inventory.issueInstallToken(node.id);
+      // The token goes into the script the machine boots with: only once it survives a crash.
+      await inventory.durable();
+      return token;
     },
     byToken(token) {
       const node = inventory.getByToken(token);
       return node ? view(node) : undefined;
     },
-    advance(name, state, event) {
+    async advance(name, state, event) {
       const node = inventory.getByName(name);
       // Already there (an installer fetching its answer file again): nothing to record, and no
       // fsync per request, which had capped answer files at ~100 req/s.
       if (!node || node.state === state) return;
       inventory.appendEvent(node.id, { type: event, message: `${event} -> ${state}` });
       move(node.id, state, event);
+      await inventory.durable();
     },
   };
 }

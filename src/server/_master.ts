@@ -73,7 +73,9 @@ export async function startMaster(options: MasterOptions): Promise<Master> {
 
   const now = options.now ?? Date.now;
   const metrics = createMetrics();
-  const inventory = createInventory({ path: `${stateDir}/inventory.db`, clock: { now }, logger: portLogger(logger) });
+  // The event loop never waits for the disk: writes sync off-loop, and whoever answers a client
+  // waits for inventory.durable() first.
+  const inventory = createInventory({ path: `${stateDir}/inventory.db`, clock: { now }, logger: portLogger(logger), syncOnCommit: false });
   for (const node of cluster.nodes) inventory.ensureNode({ name: node.name, mac: node.mac, ip: node.ip, profile: node.profile });
   const adminToken = await ensureAdminToken(stateDir);
   const ca = await ensureCa(stateDir, cluster.name);

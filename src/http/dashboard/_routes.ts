@@ -56,7 +56,7 @@ export function createDashboardRouter(options: DashboardOptions): express.Router
   });
 
   router.get("/login", (_req, res) => { res.type("html").send(loginPage(cluster.name).value); });
-  router.post("/login", express.urlencoded({ extended: false, limit: "4kb" }), (req, res) => {
+  router.post("/login", express.urlencoded({ extended: false, limit: "4kb" }), async (req, res) => {
     const token = typeof req.body?.token === "string" ? req.body.token.trim() : "";
     if (!token || !sameSecret(token, adminToken)) {
       logger.warn({ ip: req.ip }, "dashboard login refused");
@@ -121,7 +121,7 @@ export function createDashboardRouter(options: DashboardOptions): express.Router
   });
 
   for (const action of ["reinstall", "forget"] as const) {
-    router.post(`/nodes/:name/${action}`, authed, express.urlencoded({ extended: false, limit: "4kb" }), (req, res) => {
+    router.post(`/nodes/:name/${action}`, authed, express.urlencoded({ extended: false, limit: "4kb" }), async (req, res) => {
       sameOrigin(req);
       const name = req.params.name as string;
       if (req.body?.confirm !== "yes") return page(res, `${action} ${name}`, confirmPage(name, action));
@@ -132,6 +132,7 @@ export function createDashboardRouter(options: DashboardOptions): express.Router
         if (err instanceof InventoryError) throw new HttpError(err.code === "not-found" ? 404 : 409, err.message);
         throw err;
       }
+      await inventory.durable();
       logger.info({ node: name, action }, "dashboard action");
       res.redirect(303, action === "forget" ? "/" : `/nodes/${encodeURIComponent(name)}`);
     });

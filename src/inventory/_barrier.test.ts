@@ -1,0 +1,104 @@
+// The durability barrier: a wait is answered by a sync that started after it, and a burst of
+// waits shares syncs instead of paying one each.
+import Database from "better-sqlite3";
+import { mkdtempSync, rmSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { createBarrier } from "./_barrier.js";
+import { createInventory } from "./_store.js";
+
+const dir = mkdtempSync(join(tmpdir(), "maekin-barrier-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+/** Counts FileHandle.datasync calls, and lets the test finish each one when it likes. */
+async function spyDatasync() {
+  const probe = await open(join(dir, "probe"), "w");
+  const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+  await probe.close();
+  const real = proto.datasync;
+  const pending: (() => void)[] = [];
+  const spy = vi.spyOn(proto, "datasync").mockImplementation(function (this: unknown) {
+    return new Promise<void>((resolve, reject) => pending.push(() => void real.call(this).then(resolve, reject)));
+  });
+  const finishOne = async () => {
+    for (let i = 0; i < 50 && pending.length === 0; i++) await new Promise((r) => setImmediate(r));
+    pending.shift()?.();
+    await new Promise((r) => setImmediate(r));
+  };
+  return { spy, finishOne };
+}
+
+function walDb(name: string): Database.Database {
+  const db = new Database(join(dir, name));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.exec("CREATE TABLE t (v INTEGER)");
+  return db;
+}
+
+describe("createBarrier", () => {
+  it("answers a wait only with a sync that started after it, and shares the next sync among waiters", async () => {
+    const db = walDb("a.db");
+    const barrier = createBarrier(db);
+    const { spy, finishOne } = await spyDatasync();
+    const done: string[] = [];
+    db.prepare("INSERT INTO t VALUES (1)").run();
+    const first = barrier.wait().then(() => done.push("first"));
+    await new Promise((r) => setImmediate(r));
+    // Committed while the first sync runs: that sync may not cover it.
+    db.prepare("INSERT INTO t VALUES (2)").run();
+    const later = Array.from({ length: 20 }, (_, i) => barrier.wait().then(() => done.push(`later${i}`)));
+    await finishOne();
+    await first;
+    expect(done).toEqual(["first"]);
+    await finishOne();
+    await Promise.all(later);
+    expect(done).toHaveLength(21);
+    expect(spy).toHaveBeenCalledTimes(2); // 21 waits, two syncs
+    await barrier.close();
+    db.close();
+  });
+
+  it("rejects the waiters of a failed sync, and the next wait syncs again", async () => {
+    const db = walDb("b.db");
+    db.prepare("INSERT INTO t VALUES (1)").run();
+    const barrier = createBarrier(db);
+    const proto = Object.getPrototypeOf(await open(join(dir, "probe2"), "w").then(async (f) => { await f.close(); return f; })) as { datasync(): Promise<void> };
+    const spy = vi.spyOn(proto, "datasync").mockRejectedValueOnce(new Error("EIO: i/o error"));
+    await expect(barrier.wait()).rejects.toThrow(/EIO/);
+    await expect(barrier.wait()).resolves.toBeUndefined();
+    expect(spy).toHaveBeenCalledTimes(2);
+    await barrier.close();
+    db.close();
+  });
+
+  it("resolves at once without a WAL (in memory)", async () => {
+    const db = new Database(":memory:");
+    const { spy } = await spyDatasync();
+    await createBarrier(db).wait();
+    expect(spy).not.toHaveBeenCalled();
+    db.close();
+  });
+});
+
+describe("inventory without syncOnCommit", () => {
+  it("durable() syncs the WAL once; with syncOnCommit (the default) it has nothing left to do", async () => {
+    const path = join(dir, "inv.db");
+    const inv = createInventory({ path, syncOnCommit: false });
+    const { spy, finishOne } = await spyDatasync();
+    inv.ensureNode({ name: "n1", mac: "52:54:00:00:00:01" });
+    const durable = inv.durable();
+    await finishOne();
+    await durable;
+    expect(spy).toHaveBeenCalledTimes(1);
+    inv.close();
+    const full = createInventory({ path });
+    await full.durable();
+    expect(spy).toHaveBeenCalledTimes(1); // FULL synced inside the commit already
+    expect(full.getByName("n1")?.macs).toEqual(["52:54:00:00:00:01"]);
+    full.close();
+  });
+});
