@@ -49,8 +49,12 @@ export interface AssetCatalog {
  * NULs are refused. A name inside the imported root is resolved with realpath and must stay
  * there, so a symlink cannot lead out; other names must be in ASSET_SOURCES.
  */
-export function createAssetCatalog(options: { stateDir: string; extra?: Readonly<Record<string, string>> }): AssetCatalog {
+export function createAssetCatalog(options: { stateDir: string; extra?: Readonly<Record<string, string>>; reuseMs?: number }): AssetCatalog {
   const root = join(options.stateDir, "assets");
+  // A storm asks for the same few names hundreds of times a second: one lookup (two realpaths and
+  // a stat) answers every request for a name within reuseMs; a re-imported file is seen after it.
+  const reuseMs = options.reuseMs ?? 1000;
+  const recent = new Map<string, { at: number; file: Promise<AssetFile | undefined> }>();
 
   async function find(name: string): Promise<string | undefined> {
     const clean = cleanName(name);
@@ -63,12 +67,22 @@ export function createAssetCatalog(options: { stateDir: string; extra?: Readonly
     return undefined;
   }
 
+  async function lookup(name: string): Promise<AssetFile | undefined> {
+    const path = await find(name);
+    if (!path) return undefined;
+    const info = await stat(path);
+    return info.isFile() ? { path, size: info.size, mtimeMs: info.mtimeMs } : undefined;
+  }
+
   return {
-    async resolve(name) {
-      const path = await find(name);
-      if (!path) return undefined;
-      const info = await stat(path);
-      return info.isFile() ? { path, size: info.size, mtimeMs: info.mtimeMs } : undefined;
+    resolve(name) {
+      const now = performance.now();
+      const hit = recent.get(name);
+      if (hit && now - hit.at < reuseMs) return hit.file;
+      if (recent.size > 1024) recent.clear(); // names come from requests: keep the map bounded
+      const file = lookup(name).catch(() => undefined);
+      recent.set(name, { at: now, file });
+      return file;
     },
     async report() {
       return Promise.all(Object.entries(ASSET_SOURCES).map(async ([name, source]) => {

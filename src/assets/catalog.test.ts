@@ -1,0 +1,42 @@
+// The asset catalog: jailed names, and one lookup shared by a burst of requests for a name.
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cleanName, createAssetCatalog } from "./_catalog.js";
+
+let state: string;
+beforeAll(async () => {
+  state = await mkdtemp(join(tmpdir(), "maekin-catalog-"));
+  await mkdir(join(state, "assets", "debian-12"), { recursive: true });
+  await writeFile(join(state, "assets", "debian-12", "linux"), "kernel");
+  await writeFile(join(tmpdir(), "maekin-catalog-outside"), "secret");
+  await symlink(join(tmpdir(), "maekin-catalog-outside"), join(state, "assets", "escape"));
+});
+afterAll(async () => {
+  await rm(state, { recursive: true, force: true });
+  await rm(join(tmpdir(), "maekin-catalog-outside"), { force: true });
+});
+
+describe("createAssetCatalog", () => {
+  it("refuses names that leave the root, also through a symlink", async () => {
+    const catalog = createAssetCatalog({ stateDir: state, reuseMs: 0 });
+    expect(cleanName("../etc/passwd")).toBeUndefined();
+    expect(cleanName("/etc/passwd")).toBeUndefined();
+    expect(await catalog.resolve("escape")).toBeUndefined();
+    expect(await catalog.resolve("debian-12/linux")).toMatchObject({ size: 6 });
+  });
+
+  it("answers a name from one lookup within reuseMs, and looks again after it", async () => {
+    const catalog = createAssetCatalog({ stateDir: state, reuseMs: 200 });
+    const name = "debian-12/extra.img"; // not a packaged asset: found only once imported
+    const path = join(state, "assets", name);
+    const burst = [catalog.resolve(name), catalog.resolve(name)];
+    expect(burst[0]).toBe(burst[1]); // the same lookup
+    expect(await burst[0]).toBeUndefined();
+    await writeFile(path, "initrd!");
+    expect(await catalog.resolve(name)).toBeUndefined(); // still the answer of the window
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await catalog.resolve(name)).toMatchObject({ path, size: 7 });
+  });
+});
