@@ -62,6 +62,7 @@ describe("the master's answer files", () => {
     expect(files.late).toContain('chmod 0600 "$T/etc/maekin/maekin.yaml"');
     expect(files.late).toContain("printf '\\nauto %s\\niface %s inet static\\n' 'br-prov' 'br-prov'");
     expect(files.late).toContain("echo '    address 10.77.0.1/24'");
+    expect(files.late).toContain("net.core.rmem_max = 16777216"); // room for a storm's DHCP burst
     expect(files.late).toContain('chroot "$T" systemctl enable maekin-master.service');
     expect(files.late).toContain("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILP0Lh0MvW30YdMxAkAgeCmnLqNeFfqHoMBNsK6w1UPv admin@maekin-lab");
   });
