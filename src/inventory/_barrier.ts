@@ -5,6 +5,7 @@
 // synchronous=FULL, which syncs the same file inside each commit, on the caller's thread.
 import type Database from "better-sqlite3";
 import { open, type FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
 
 /** Syncs what is committed. */
 export interface Barrier {
@@ -23,9 +24,20 @@ export function createBarrier(db: Database.Database): Barrier {
   let running: Promise<void> | undefined;
   let next: Promise<void> | undefined;
 
-  const start = (): Promise<void> => {
+  let dirSynced = false;
+  const syncFile = async () => {
     file ??= open(`${db.name}-wal`, "r");
-    const sync = file.then((f) => f.datasync());
+    await (await file).datasync();
+    // Once: the directory entry of the WAL file, which SQLite created without syncing it.
+    if (!dirSynced) {
+      const dir = await open(dirname(db.name), "r");
+      try { await dir.sync(); } finally { await dir.close(); }
+      dirSynced = true;
+    }
+  };
+
+  const start = (): Promise<void> => {
+    const sync = syncFile();
     running = sync;
     sync.then(noop, noop).finally(() => { if (running === sync) running = undefined; });
     return sync;
