@@ -4,6 +4,7 @@ import { constants } from "node:fs";
 import { access, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { packageRoot } from "../model/paths.js";
+import { reuseFor } from "./_reuse.js";
 
 const DI = "/usr/lib/debian-installer/images/12/amd64/text/debian-installer/amd64";
 
@@ -51,10 +52,6 @@ export interface AssetCatalog {
  */
 export function createAssetCatalog(options: { stateDir: string; extra?: Readonly<Record<string, string>>; reuseMs?: number }): AssetCatalog {
   const root = join(options.stateDir, "assets");
-  // A storm asks for the same few names hundreds of times a second: one lookup (two realpaths and
-  // a stat) answers every request for a name within reuseMs; a re-imported file is seen after it.
-  const reuseMs = options.reuseMs ?? 1000;
-  const recent = new Map<string, { at: number; file: Promise<AssetFile | undefined> }>();
 
   async function find(name: string): Promise<string | undefined> {
     const clean = cleanName(name);
@@ -75,15 +72,8 @@ export function createAssetCatalog(options: { stateDir: string; extra?: Readonly
   }
 
   return {
-    resolve(name) {
-      const now = performance.now();
-      const hit = recent.get(name);
-      if (hit && now - hit.at < reuseMs) return hit.file;
-      if (recent.size > 1024) recent.clear(); // names come from requests: keep the map bounded
-      const file = lookup(name).catch(() => undefined);
-      recent.set(name, { at: now, file });
-      return file;
-    },
+    // A re-imported file is served within reuseMs (default 1 s).
+    resolve: reuseFor(options.reuseMs ?? 1000, lookup),
     async report() {
       return Promise.all(Object.entries(ASSET_SOURCES).map(async ([name, source]) => {
         const path = await find(name);
