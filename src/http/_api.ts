@@ -83,7 +83,7 @@ export function createApiRouter(options: ApiOptions): express.Router {
     // One transaction (shared with registrations arriving at the same time, each in a savepoint):
     // a master killed half-way leaves the node as it was, and the agent's retry (the install token
     // stays valid until the first heartbeat) registers it. The answer waits for the commit.
-    const { node: after, agentKey } = await inventory.registerSoon(node.id, { serial: cert.serial, facts: facts as Record<string, unknown> })
+    const { node: after, agentKey } = await inventory.registerSoon(node.id, { serial: cert.serial, facts: facts as Record<string, unknown>, ip })
       .catch((err: unknown) => guard(() => { throw err; }));
     if (after.state !== "registered") logger.warn({ node: node.name, state: after.state }, "registered, but the state machine kept the node where it was");
     logger.info({ node: node.name, serial: cert.serial }, "node registered");

@@ -41,6 +41,7 @@ export function prepareStatements(db: Database.Database) {
       "UPDATE nodes SET failure_reason = @reason, failing_check = @check, updated_at = @now WHERE id = @id"),
     setInstallHash: db.prepare<[string | null, number, number]>("UPDATE nodes SET install_token_hash = ?, updated_at = ? WHERE id = ?"),
     setAgentHash: db.prepare<[string | null, number, number]>("UPDATE nodes SET agent_key_hash = ?, updated_at = ? WHERE id = ?"),
+    setIpIfUnset: db.prepare<[string, number, number]>("UPDATE nodes SET ip = ?, updated_at = ? WHERE id = ? AND ip IS NULL"),
     setCertSerial: db.prepare<[string, number, number]>("UPDATE nodes SET cert_serial = ?, updated_at = ? WHERE id = ?"),
     setHeartbeat: db.prepare<[string, number, number, number]>("UPDATE nodes SET facts = ?, last_heartbeat = ?, updated_at = ? WHERE id = ?"),
     clearHeartbeat: db.prepare<[number, number]>("UPDATE nodes SET last_heartbeat = NULL, updated_at = ? WHERE id = ?"),

@@ -201,6 +201,13 @@ describe("registration", () => {
     expect(inv.events(node.id).map((e) => e.type).slice(-4)).toEqual(["state", "certificate", "agent-key-issued", "state"]);
   });
 
+  it("gives an enrolled node the address its certificate names, and never changes a declared one", () => {
+    const enrolled = inv.ensureNode({ name: "node-525400000001", mac: MAC_A });
+    expect(inv.register(enrolled.id, { serial: "01", facts: {}, ip: "10.0.0.150" }).node.ip).toBe("10.0.0.150");
+    const declared = inv.ensureNode({ name: "n2", mac: MAC_B, ip: "10.0.0.12" });
+    expect(inv.register(declared.id, { serial: "02", facts: {}, ip: "10.0.0.99" }).node.ip).toBe("10.0.0.12");
+  });
+
   it("is one transaction: a failure half-way leaves the node exactly as it was (kill -9 mid-registration)", () => {
     const node = inv.ensureNode({ name: "n1", mac: MAC_A, ip: "10.0.0.11", profile: "deb" });
     inv.transition(node.id, "booting");

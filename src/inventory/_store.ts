@@ -13,7 +13,7 @@ import { createBarrier } from "./_barrier.js";
 import { createGroupCommit } from "./_group-commit.js";
 import { prepareStatements } from "./_statements.js";
 import { checkTransition, isInstalled, type NodeState } from "./_states.js";
-import type { Clock, DeclaredNode, EventInput, Inventory, InventoryOptions, Logger, NodeRecord, TransitionOptions, TransitionResult } from "./_types.js";
+import type { Clock, DeclaredNode, EventInput, Inventory, InventoryOptions, Logger, NodeRecord, RegisterInput, TransitionOptions, TransitionResult } from "./_types.js";
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const SYSTEM_CLOCK: Clock = { now: () => Date.now() };
@@ -228,12 +228,13 @@ export function createInventory(options: InventoryOptions): Inventory {
     return q.record(row(nodeId));
   });
 
-  const register = db.transaction((nodeId: number, input: { serial: string; facts: Record<string, unknown> }) => {
+  const register = db.transaction((nodeId: number, input: RegisterInput) => {
     // An agent that registers proves the install finished, even if install.done was lost.
     for (const step of ["installing", "installed"] as const) {
       const r = row(nodeId);
       if (!isInstalled(r.state) && r.state !== "failed") applyTransition(r, step, { reason: "agent registered: the install finished" });
     }
+    if (input.ip) q.setIpIfUnset.run(input.ip, clock.now(), nodeId);
     secrets.setCertificateSerial(nodeId, input.serial);
     recordHeartbeat(nodeId, input.facts);
     const agentKey = secrets.issueAgentKey(nodeId);

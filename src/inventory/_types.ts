@@ -152,13 +152,15 @@ export interface Inventory {
    * An agent's registration in one transaction: the install counts as finished, the certificate
    * serial, facts and a new agent key are stored, and the node moves to registered. A crash
    * leaves all of it or none. Refused moves (e.g. from failed) are in the event log, not thrown.
+   * `ip` (the address the certificate names) becomes the node's address when it had none (an
+   * enrolled machine); a declared address is never changed.
    */
-  register(nodeId: number, input: { serial: string; facts: Record<string, unknown> }): { node: NodeRecord; agentKey: string };
+  register(nodeId: number, input: RegisterInput): { node: NodeRecord; agentKey: string };
   /**
    * register(), group-committed: registrations arriving together share one transaction and one
    * fsync, each in its own savepoint; resolves once its registration is durable.
    */
-  registerSoon(nodeId: number, input: { serial: string; facts: Record<string, unknown> }): Promise<{ node: NodeRecord; agentKey: string }>;
+  registerSoon(nodeId: number, input: RegisterInput): Promise<{ node: NodeRecord; agentKey: string }>;
   /** Stores the agent's facts and the heartbeat time (state changes are the caller's, via transition). */
   recordHeartbeat(nodeId: number, facts: Record<string, unknown>): NodeRecord;
   /** Moves registered/ready nodes with no heartbeat for maxAgeMs to offline; returns them. */
@@ -170,6 +172,13 @@ export interface Inventory {
    */
   durable(): Promise<void>;
   close(): void;
+}
+
+/** What an agent's registration stores. */
+export interface RegisterInput {
+  readonly serial: string;
+  readonly facts: Record<string, unknown>;
+  readonly ip?: string;
 }
 
 /** Options of createInventory. */

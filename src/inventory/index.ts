@@ -8,6 +8,6 @@ export { bootDecision, checkTransition, isInstalled, isNodeState, needsInstall, 
 export type { BootDecision, NodeState, TransitionCheck, TransitionFlags } from "./_states.js";
 export { createInventory } from "./_store.js";
 export type {
-  Clock, DeclaredNode, EventInput, Firmware, Inventory, InventoryOptions, Logger, NodeEvent, NodeRecord, NodeSource,
+  Clock, DeclaredNode, EventInput, Firmware, Inventory, InventoryOptions, Logger, NodeEvent, NodeRecord, NodeSource, RegisterInput,
   TransitionOptions, TransitionResult,
 } from "./_types.js";
