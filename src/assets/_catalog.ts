@@ -64,16 +64,18 @@ export function createAssetCatalog(options: { stateDir: string; extra?: Readonly
     return undefined;
   }
 
-  async function lookup(name: string): Promise<AssetFile | undefined> {
-    const path = await find(name);
-    if (!path) return undefined;
-    const info = await stat(path);
-    return info.isFile() ? { path, size: info.size, mtimeMs: info.mtimeMs } : undefined;
-  }
+  // A storm asks for the same few names hundreds of times a second: where a name is found (two
+  // realpaths) is worked out once per reuseMs; the stat stays per request, so a file replaced in
+  // place is served with its own size at once, and a newly imported name is found after reuseMs.
+  const where = reuseFor(options.reuseMs ?? 1000, find);
 
   return {
-    // A re-imported file is served within reuseMs (default 1 s).
-    resolve: reuseFor(options.reuseMs ?? 1000, lookup),
+    async resolve(name) {
+      const path = await where(name);
+      if (!path) return undefined;
+      const info = await stat(path).catch(() => undefined);
+      return info?.isFile() ? { path, size: info.size, mtimeMs: info.mtimeMs } : undefined;
+    },
     async report() {
       return Promise.all(Object.entries(ASSET_SOURCES).map(async ([name, source]) => {
         const path = await find(name);

@@ -2,7 +2,7 @@
 // decisions come from the boot policy, files from the asset catalog, text from the renderer.
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
-import type { AssetCatalog } from "../assets/index.js";
+import { reuseFor, type AssetCatalog } from "../assets/index.js";
 import type { BootPolicy } from "../boot/index.js";
 import type { Cluster } from "../model/cluster.js";
 import { normalizeMac } from "../model/mac.js";
@@ -47,6 +47,8 @@ function routeOf(path: string): string {
 /** Builds the express app. */
 export function createHttpApp(options: HttpAppOptions): express.Express {
   const { cluster, policy, engine, assets, metrics, logger } = options;
+  // Every boot script asks whether the keyring initrd exists: a storm shares one lookup a second.
+  const mirrorFile = reuseFor(1000, async (name: string) => options.mirror?.(name));
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
@@ -75,7 +77,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     }
     logger.info({ mac, node: decision.target.name, os: decision.target.profile.os }, "boot script: install");
     // The keyring initrd exists once `maekin mirror sync` ran; without it the installer stops at the mirror step instead.
-    const keyring = (await options.mirror?.(KEYRING_INITRD)) !== undefined;
+    const keyring = (await mirrorFile(KEYRING_INITRD)) !== undefined;
     res.send(renderIpxeScript(engine, cluster, decision.target, { token: decision.token, keyring }));
   });
 

@@ -4,7 +4,7 @@
 // within it but never out of it. The signing key's folder beside it is never reachable.
 import { realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
-import { cleanName, reuseFor, type AssetFile } from "../assets/index.js";
+import { cleanName, type AssetFile } from "../assets/index.js";
 import { MIRROR_URLS, mirrorLayout } from "../mirror/index.js";
 
 /** Resolves a path below /mirror/ to a file, or undefined (unknown, missing, or outside the tree). */
@@ -18,8 +18,7 @@ export function createMirrorFiles(stateDir: string): MirrorFiles {
     [MIRROR_URLS.keyringInitrd.slice("/mirror/".length)]: layout.keyringInitrd,
     [MIRROR_URLS.publicKey.slice("/mirror/".length)]: layout.publicKey,
   };
-  // The keyring initrd is looked up for every boot script: a storm shares one stat a second.
-  return reuseFor(1000, async (name) => {
+  return async (name) => {
     const clean = cleanName(name);
     if (!clean) return undefined;
     let path = fixed[clean];
@@ -35,7 +34,7 @@ export function createMirrorFiles(stateDir: string): MirrorFiles {
     }
     const info = await stat(path).catch(() => undefined);
     return info?.isFile() ? { path, size: info.size, mtimeMs: info.mtimeMs } : undefined;
-  });
+  };
 }
 
 const TYPES: Record<string, string> = {

@@ -23,10 +23,13 @@ async function spyDatasync() {
   const spy = vi.spyOn(proto, "datasync").mockImplementation(function (this: unknown) {
     return new Promise<void>((resolve, reject) => pending.push(() => void real.call(this).then(resolve, reject)));
   });
+  /** Lets the oldest datasync finish, once one has started (opening the file takes the thread pool a while on a busy machine). */
   const finishOne = async () => {
-    for (let i = 0; i < 50 && pending.length === 0; i++) await new Promise((r) => setImmediate(r));
-    pending.shift()?.();
-    await new Promise((r) => setImmediate(r));
+    for (let waited = 0; pending.length === 0; waited += 5) {
+      if (waited > 10_000) throw new Error("no datasync started within 10 s");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    pending.shift()!();
   };
   return { spy, finishOne };
 }
