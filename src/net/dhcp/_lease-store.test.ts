@@ -73,6 +73,29 @@ describe("lease store", () => {
     expect((await harness(path).store.open()).leases).toHaveLength(200);
   });
 
+  it("writes every record committed in one event-loop turn together, and what comes during a write in the next", async () => {
+    const path = join(await tmp(), "leases.json");
+    const a = harness(path);
+    await a.store.open();
+    const turn = (from: number, n: number) => Array.from({ length: n }, (_, i) => {
+      a.apply({ kind: "bind", lease: lease(from + i) });
+      return a.store.commit();
+    });
+    // The first commit of a turn used to start a write of its record alone.
+    const first = turn(0, 1);
+    const rest = turn(1, 49);
+    await Promise.all([...first, ...rest]);
+    expect(a.store.stats()).toMatchObject({ writes: 1, records: 50 });
+    // A turn that starts while that write runs: records 50-59 go in the next write, together.
+    const one = turn(50, 1);
+    await new Promise((r) => setImmediate(r));
+    const more = turn(51, 9);
+    await Promise.all([...one, ...more]);
+    expect(a.store.stats().writes).toBeLessThanOrEqual(3);
+    await a.store.close();
+    expect((await harness(path).store.open()).leases).toHaveLength(60);
+  });
+
   // No fdatasync follows a journal write any more: an ACK after it is durable only because the
   // journal is O_DSYNC. Linux shows an open file's flags in /proc/self/fdinfo.
   it.skipIf(!existsSync("/proc/self/fdinfo"))("opens every journal O_DSYNC, also after a rotation (Linux: reads /proc/self/fdinfo)", async () => {

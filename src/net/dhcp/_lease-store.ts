@@ -67,6 +67,7 @@ export function createLeaseStore(o: LeaseStoreOptions): LeaseStore {
   let durable = 0; // ... and of the last one on disk
   let waiters: { upTo: number; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let draining = false;
+  let starting = false; // a drain is due at the end of this event-loop turn
   const idle: (() => void)[] = []; // close() waiting for the writer to stop
   let compacting: Promise<void> | undefined;
   let inJournal = 0; // records in the current journal
@@ -133,6 +134,18 @@ export function createLeaseStore(o: LeaseStoreOptions): LeaseStore {
       else still.push(w);
     }
     waiters = still;
+  }
+
+  /** Starts the writer once the datagrams read in this turn of the event loop have all been handled
+   * (setImmediate runs after the poll phase), so their records share one write: starting at the
+   * first commit wrote that one record alone and queued the rest of the turn behind it. */
+  function startSoon(): void {
+    if (starting || draining) return;
+    starting = true;
+    setImmediate(() => {
+      starting = false;
+      void drain();
+    });
   }
 
   async function drain(): Promise<void> {
@@ -219,12 +232,12 @@ export function createLeaseStore(o: LeaseStoreOptions): LeaseStore {
       if (durable >= recorded) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         waiters.push({ upTo: recorded, resolve, reject });
-        void drain();
+        startSoon();
       });
     },
     stats: () => ({ ...counts }),
     async close() {
-      if (draining) await new Promise<void>((r) => idle.push(r));
+      if (draining || starting) await new Promise<void>((r) => idle.push(r));
       while (compacting) await compacting;
       await fh?.close();
       fh = undefined;
