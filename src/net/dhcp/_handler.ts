@@ -93,10 +93,12 @@ async function authoritative(ctx: HandlerContext, req: DhcpPacket, type: number,
     }
     return undefined;
   }
-  const host = await ctx.policy.lookup(facts);
+  const looked = ctx.policy.lookup(facts);
+  const host = isPromise(looked) ? await looked : looked;
   if (!host.allow) return drop(ctx, "not-allowed");
   const hostname = host.hostname ?? pool.leaseOf(mac)?.hostname;
-  const bootAnswer = await ctx.policy.boot(facts);
+  const decided = ctx.policy.boot(facts);
+  const bootAnswer = isPromise(decided) ? await decided : decided;
 
   if (type === MessageType.DISCOVER) {
     const got = pool.offer(mac, { reservedIp: host.ip, requestedIp: requested });
@@ -166,6 +168,12 @@ function send(ctx: HandlerContext, req: DhcpPacket, reply: DhcpPacket): Outgoing
 function count(ctx: HandlerContext, out: Outgoing): Outgoing {
   ctx.count(TX_KEYS[getOption(out.packet.options, Opt.MESSAGE_TYPE) ?? 0]!);
   return out;
+}
+
+/** True for a promise: a policy that answers synchronously is not awaited (an await costs a
+ * promise and a trip through the microtask queue per request). */
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | undefined)?.then === "function";
 }
 
 async function commit(ctx: HandlerContext, what: string): Promise<boolean> {
