@@ -125,9 +125,24 @@ export function describeOption(o: DhcpOption): unknown {
   return isTypedCode(o.code) ? (CODECS[o.code] as Codec<unknown>).decode(o.data) : undefined;
 }
 
-/** Parses the TLV area buf[start, end) into out, in order of first appearance (RFC 3396: a repeated
- * code's parts are concatenated); returns an error text or undefined. Offsets in errors are area-relative. */
-export function parseTlv(buf: Buffer, start: number, end: number, out: DhcpOption[]): string | undefined {
+/** Options collected from a packet's TLV areas, in order of first appearance. RFC 3396 parts of a
+ * repeated code wait in `split` and are joined once by joinSplit(); past 32 codes, an index. */
+export interface TlvCollector {
+  readonly options: DhcpOption[];
+  index?: Map<number, number>;
+  split?: Map<number, Buffer[]>;
+}
+
+function slotOf(into: TlvCollector, code: number): number {
+  if (into.index) return into.index.get(code) ?? -1;
+  // A plain scan: a request has a dozen or two codes, and at most 254 distinct ones exist.
+  const o = into.options;
+  for (let i = 0; i < o.length; i++) if (o[i]!.code === code) return i;
+  return -1;
+}
+
+/** Parses the TLV area buf[start, end) into `into`; returns an error text or undefined. Offsets in errors are area-relative. */
+export function parseTlv(buf: Buffer, start: number, end: number, into: TlvCollector): string | undefined {
   let i = start;
   while (i < end) {
     const code = buf[i] ?? Opt.END;
@@ -135,20 +150,29 @@ export function parseTlv(buf: Buffer, start: number, end: number, out: DhcpOptio
     if (code === Opt.END) return undefined;
     const len = i + 1 < end ? buf[i + 1] : undefined;
     if (len === undefined || i + 2 + len > end) return `option ${code} at offset ${i - start} overruns its field`;
+    // A single part stays a view of the datagram (which nothing else holds).
     const data = buf.subarray(i + 2, i + 2 + len);
-    const at = indexOfCode(out, code);
-    // A single part stays a view of the datagram; split options (rare) are joined into a copy.
-    if (at < 0) out.push({ code, data });
-    else out[at] = { code, data: Buffer.concat([out[at]!.data, data]) };
+    const at = slotOf(into, code);
+    if (at < 0) {
+      into.index?.set(code, into.options.length);
+      into.options.push({ code, data });
+      if (!into.index && into.options.length > 32) into.index = new Map(into.options.map((o, k) => [o.code, k]));
+    } else {
+      const split = (into.split ??= new Map<number, Buffer[]>());
+      const parts = split.get(code);
+      if (parts) parts.push(data);
+      else split.set(code, [into.options[at]!.data, data]);
+    }
     i += 2 + len;
   }
   // RFC 2131 says options end with END, but many clients stop at the end of the field: accept that.
   return undefined;
 }
 
-function indexOfCode(options: readonly DhcpOption[], code: number): number {
-  for (let i = 0; i < options.length; i++) if (options[i]!.code === code) return i;
-  return -1;
+/** The collected options, each repeated code's parts joined into one copy (RFC 3396). */
+export function joinSplit(into: TlvCollector): DhcpOption[] {
+  if (into.split) for (const [code, parts] of into.split) into.options[slotOf(into, code)] = { code, data: Buffer.concat(parts) };
+  return into.options;
 }
 
 /** Serializes options as TLVs, splitting payloads over 255 octets per RFC 3396; no END. */

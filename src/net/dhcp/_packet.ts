@@ -4,7 +4,7 @@ import {
 } from "./_constants.js";
 import { DhcpError } from "./errors.js";
 import { parseIpv4 } from "../../model/ipv4.js";
-import { bytesToIp, parseTlv, serializeTlv, type DhcpOption } from "./_options.js";
+import { bytesToIp, joinSplit, parseTlv, serializeTlv, type DhcpOption, type TlvCollector } from "./_options.js";
 
 /** A decoded BOOTP/DHCP message; addresses are dotted quads, options an ordered raw list. */
 export interface DhcpPacket {
@@ -61,20 +61,21 @@ export function decodePacket(buf: Buffer): DecodeResult {
   if (buf.readUInt32BE(FIXED_HEADER_LENGTH) !== MAGIC_COOKIE) return fail("cookie", "no DHCP magic cookie (plain BOOTP is not served)");
 
   // Options in order of first appearance; a single part is a view of the datagram (which nothing else holds).
-  const options: DhcpOption[] = [];
-  const err = parseTlv(buf, OPTIONS_OFFSET, buf.length, options);
+  const into: TlvCollector = { options: [] };
+  const err = parseTlv(buf, OPTIONS_OFFSET, buf.length, into);
   if (err) return fail("options", err);
-  const overloadAt = options.findIndex(isOverload);
-  const overload = overloadAt < 0 ? 0 : (options[overloadAt]!.data[0] ?? 0);
+  const overloadAt = into.options.findIndex(isOverload);
+  const overload = overloadAt < 0 ? 0 : (into.options[overloadAt]!.data[0] ?? 0); // the first part's, as sent
   // RFC 2131 section 4.1: 'file' is read before 'sname' when both are overloaded.
   if (overload & Overload.FILE) {
-    const e = parseTlv(buf, FILE_OFFSET, FIXED_HEADER_LENGTH, options);
+    const e = parseTlv(buf, FILE_OFFSET, FIXED_HEADER_LENGTH, into);
     if (e) return fail("options", `in file field: ${e}`);
   }
   if (overload & Overload.SNAME) {
-    const e = parseTlv(buf, SNAME_OFFSET, FILE_OFFSET, options);
+    const e = parseTlv(buf, SNAME_OFFSET, FILE_OFFSET, into);
     if (e) return fail("options", `in sname field: ${e}`);
   }
+  const options = joinSplit(into);
   const at = options.findIndex(isOverload); // not data: it said where the options were
   if (at >= 0) options.splice(at, 1);
   const chaddr = Buffer.allocUnsafe(16);
