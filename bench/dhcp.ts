@@ -123,10 +123,13 @@ export async function benchDhcp(ctx: BenchContext): Promise<Figure[]> {
             // REQUEST -> ACK includes the wait for the journal's fsync; DISCOVER -> OFFER does not.
             note(fig, "maekin.offerP99Ms", r.offerP99Ms ?? Number.NaN);
             note(fig, "maekin.ackP99Ms", r.ackP99Ms ?? Number.NaN);
+            // Server CPU per lease: on a shared machine, the number that moves least with others' load.
+            note(fig, "maekin.cpuUsPerDora", r.completed > 0 ? (cpu / r.completed) * 1e6 : Number.NaN);
           } else {
             fig.peerValues.push(rate); fig.peerCpu.push(cpu); fig.peerFailures += r.failures; fig.peerRssMb = Math.max(fig.peerRssMb, rss);
             note(fig, `${kind}.p99Ms`, r.p99Ms);
             note(fig, `${kind}.ackP99Ms`, r.ackP99Ms ?? Number.NaN);
+            note(fig, `${kind}.cpuUsPerDora`, r.completed > 0 ? (cpu / r.completed) * 1e6 : Number.NaN);
           }
         }
         if (kind === "maekin") maekinRates.push(rate);

@@ -40,7 +40,7 @@ export async function handleDatagram(ctx: HandlerContext, buf: Buffer, from: Des
   const type = getOption(req.options, Opt.MESSAGE_TYPE);
   if (req.op !== BOOTREQUEST) return drop(ctx, "not-request");
   if (type === undefined || !MESSAGE_TYPE_NAMES[type]) return drop(ctx, "no-message-type");
-  ctx.count(`rx.${MESSAGE_TYPE_NAMES[type]}`);
+  ctx.count(RX_KEYS[type]!);
   // No SO_BINDTODEVICE in node: accept only unconfigured clients, our subnet, or relayed requests.
   if (req.giaddr === "0.0.0.0" && from.address !== "0.0.0.0" && !inSubnet(ctx, from.address)) return drop(ctx, "foreign-subnet");
   const facts = factsOf(req);
@@ -49,7 +49,14 @@ export async function handleDatagram(ctx: HandlerContext, buf: Buffer, from: Des
   if (!out) return undefined;
   finishOptions(out.packet, req);
   const maxSize = getOption(req.options, Opt.MAX_SIZE);
-  return maxSize === undefined ? out : { ...out, maxSize };
+  return maxSize === undefined ? out : { packet: out.packet, to: out.to, maxSize };
+}
+
+// Counter names per message type, built once rather than per packet.
+const RX_KEYS = keysFor("rx");
+const TX_KEYS = keysFor("tx");
+function keysFor(dir: string): string[] {
+  return Array.from({ length: 256 }, (_, t) => `${dir}.${MESSAGE_TYPE_NAMES[t] ?? t}`);
 }
 
 function drop(ctx: HandlerContext, why: string): undefined {
@@ -86,13 +93,15 @@ async function authoritative(ctx: HandlerContext, req: DhcpPacket, type: number,
     }
     return undefined;
   }
-  const host = await ctx.policy.lookup(facts);
+  const looked = ctx.policy.lookup(facts);
+  const host = isPromise(looked) ? await looked : looked;
   if (!host.allow) return drop(ctx, "not-allowed");
   const hostname = host.hostname ?? pool.leaseOf(mac)?.hostname;
-  const bootAnswer = await ctx.policy.boot(facts);
+  const decided = ctx.policy.boot(facts);
+  const bootAnswer = isPromise(decided) ? await decided : decided;
 
   if (type === MessageType.DISCOVER) {
-    const got = pool.offer(mac, { ...(host.ip ? { reservedIp: host.ip } : {}), ...(requested ? { requestedIp: requested } : {}) });
+    const got = pool.offer(mac, { reservedIp: host.ip, requestedIp: requested });
     if ("error" in got) {
       ctx.logger.warn("dhcp: pool exhausted, no offer", { mac, counts: pool.counts() });
       return drop(ctx, "exhausted");
@@ -157,9 +166,14 @@ function send(ctx: HandlerContext, req: DhcpPacket, reply: DhcpPacket): Outgoing
 }
 
 function count(ctx: HandlerContext, out: Outgoing): Outgoing {
-  const type = getOption(out.packet.options, Opt.MESSAGE_TYPE) ?? 0;
-  ctx.count(`tx.${MESSAGE_TYPE_NAMES[type] ?? type}`);
+  ctx.count(TX_KEYS[getOption(out.packet.options, Opt.MESSAGE_TYPE) ?? 0]!);
   return out;
+}
+
+/** True for a promise: a policy that answers synchronously is not awaited (an await costs a
+ * promise and a trip through the microtask queue per request). */
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | undefined)?.then === "function";
 }
 
 async function commit(ctx: HandlerContext, what: string): Promise<boolean> {

@@ -1,4 +1,5 @@
-import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { constants, existsSync } from "node:fs";
+import { appendFile, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -70,6 +71,57 @@ describe("lease store", () => {
     expect(a.store.stats().writes).toBeLessThanOrEqual(3);
     await a.store.close();
     expect((await harness(path).store.open()).leases).toHaveLength(200);
+  });
+
+  it("writes every record committed in one event-loop turn together, and what comes during a write in the next", async () => {
+    const path = join(await tmp(), "leases.json");
+    const a = harness(path);
+    await a.store.open();
+    const turn = (from: number, n: number) => Array.from({ length: n }, (_, i) => {
+      a.apply({ kind: "bind", lease: lease(from + i) });
+      return a.store.commit();
+    });
+    // The first commit of a turn used to start a write of its record alone.
+    const first = turn(0, 1);
+    const rest = turn(1, 49);
+    await Promise.all([...first, ...rest]);
+    expect(a.store.stats()).toMatchObject({ writes: 1, records: 50 });
+    // A turn that starts while that write runs: records 50-59 go in the next write, together.
+    const one = turn(50, 1);
+    await new Promise((r) => setImmediate(r));
+    const more = turn(51, 9);
+    await Promise.all([...one, ...more]);
+    expect(a.store.stats().writes).toBeLessThanOrEqual(3);
+    await a.store.close();
+    expect((await harness(path).store.open()).leases).toHaveLength(60);
+  });
+
+  // No fdatasync follows a journal write any more: an ACK after it is durable only because the
+  // journal is O_DSYNC. Linux shows an open file's flags in /proc/self/fdinfo.
+  it.skipIf(!existsSync("/proc/self/fdinfo"))("opens every journal O_DSYNC, also after a rotation (Linux: reads /proc/self/fdinfo)", async () => {
+    const path = join(await tmp(), "leases.json");
+    const a = harness(path, { compactAfter: 10 });
+    await a.store.open();
+    const journalFlags = async () => {
+      const out: number[] = [];
+      for (const fd of await readdir("/proc/self/fd")) {
+        const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
+        if (!target.startsWith(`${path}.journal.`)) continue;
+        const info = await readFile(`/proc/self/fdinfo/${fd}`, "utf8").catch(() => "");
+        const m = /^flags:\s+([0-7]+)$/m.exec(info);
+        if (m) out.push(Number.parseInt(m[1]!, 8));
+      }
+      return out;
+    };
+    const first = await journalFlags();
+    expect(first.length).toBeGreaterThan(0);
+    for (const f of first) expect(f & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    for (let i = 0; i < 30; i++) { a.apply({ kind: "bind", lease: lease(i) }); await a.store.commit(); }
+    expect(a.store.stats().compactions).toBeGreaterThan(0);
+    const later = await journalFlags();
+    expect(later.length).toBeGreaterThan(0);
+    for (const f of later) expect(f & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    await a.store.close();
   });
 
   it("drops a torn last record, counts it, and starts the next journal clean", async () => {

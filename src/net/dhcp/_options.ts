@@ -36,7 +36,10 @@ export function ipToBytes(ip: string): Buffer | undefined {
 }
 /** 4 bytes at offset to a dotted quad. */
 export function bytesToIp(b: Buffer, offset = 0): string {
-  return `${b[offset] ?? 0}.${b[offset + 1] ?? 0}.${b[offset + 2] ?? 0}.${b[offset + 3] ?? 0}`;
+  const a = b[offset] ?? 0, c = b[offset + 1] ?? 0, d = b[offset + 2] ?? 0, e = b[offset + 3] ?? 0;
+  // Most header addresses of a request are unset: no string to build for those.
+  if ((a | c | d | e) === 0) return "0.0.0.0";
+  return `${a}.${c}.${d}.${e}`;
 }
 function mustIp(ip: string): Buffer {
   const b = ipToBytes(ip);
@@ -53,7 +56,12 @@ const u8: Codec<number> = { decode: (b) => (b.length === 1 ? b[0] : undefined), 
 const u16: Codec<number> = { decode: (b) => (b.length === 2 ? b.readUInt16BE(0) : undefined), encode: (v) => { const o = Buffer.alloc(2); o.writeUInt16BE(v); return o; } };
 const u32: Codec<number> = { decode: (b) => (b.length === 4 ? b.readUInt32BE(0) : undefined), encode: (v) => { const o = Buffer.alloc(4); o.writeUInt32BE(v >>> 0); return o; } };
 // Some clients NUL-terminate strings; the terminator is not part of the value.
-const str: Codec<string> = { decode: (b) => b.toString("latin1").replace(/\0+$/, ""), encode: (v) => Buffer.from(v, "latin1") };
+const str: Codec<string> = { decode: decodeString, encode: (v) => Buffer.from(v, "latin1") };
+function decodeString(b: Buffer): string {
+  let end = b.length;
+  while (end > 0 && b[end - 1] === 0) end--;
+  return b.toString("latin1", 0, end);
+}
 const bytes: Codec<Buffer> = { decode: (b) => b, encode: (v) => v };
 const u8list: Codec<number[]> = { decode: (b) => [...b], encode: (v) => Buffer.from(v) };
 const u16list: Codec<number[]> = {
@@ -93,9 +101,16 @@ export function isTypedCode(code: number): code is TypedCode {
   return Object.hasOwn(CODECS, code);
 }
 
+/** The first option with this code, raw. */
+export function findOption(options: readonly DhcpOption[], code: number): DhcpOption | undefined {
+  // A plain loop: this runs a dozen times per request, and a closure per call shows in profiles.
+  for (let i = 0; i < options.length; i++) if (options[i]!.code === code) return options[i];
+  return undefined;
+}
+
 /** The typed value of option code, or undefined when absent or malformed. */
 export function getOption<C extends TypedCode>(options: readonly DhcpOption[], code: C): OptionValues[C] | undefined {
-  const found = options.find((o) => o.code === code);
+  const found = findOption(options, code);
   if (!found) return undefined;
   return (CODECS[code] as Codec<OptionValues[C]>).decode(found.data);
 }
@@ -110,23 +125,54 @@ export function describeOption(o: DhcpOption): unknown {
   return isTypedCode(o.code) ? (CODECS[o.code] as Codec<unknown>).decode(o.data) : undefined;
 }
 
-/** Parses a TLV area into out (RFC 3396: repeated codes are concatenated); returns an error text or undefined. */
-export function parseTlv(area: Buffer, out: Map<number, Buffer[]>, order: number[]): string | undefined {
-  let i = 0;
-  while (i < area.length) {
-    const code = area[i] ?? Opt.END;
+/** Options collected from a packet's TLV areas, in order of first appearance. RFC 3396 parts of a
+ * repeated code wait in `split` and are joined once by joinSplit(); past 32 codes, an index. */
+export interface TlvCollector {
+  readonly options: DhcpOption[];
+  index?: Map<number, number>;
+  split?: Map<number, Buffer[]>;
+}
+
+function slotOf(into: TlvCollector, code: number): number {
+  if (into.index) return into.index.get(code) ?? -1;
+  // A plain scan: a request has a dozen or two codes, and at most 254 distinct ones exist.
+  const o = into.options;
+  for (let i = 0; i < o.length; i++) if (o[i]!.code === code) return i;
+  return -1;
+}
+
+/** Parses the TLV area buf[start, end) into `into`; returns an error text or undefined. Offsets in errors are area-relative. */
+export function parseTlv(buf: Buffer, start: number, end: number, into: TlvCollector): string | undefined {
+  let i = start;
+  while (i < end) {
+    const code = buf[i] ?? Opt.END;
     if (code === Opt.PAD) { i++; continue; }
     if (code === Opt.END) return undefined;
-    const len = area[i + 1];
-    if (len === undefined || i + 2 + len > area.length) return `option ${code} at offset ${i} overruns its field`;
-    const data = area.subarray(i + 2, i + 2 + len);
-    const list = out.get(code);
-    if (list) list.push(data);
-    else { out.set(code, [data]); order.push(code); }
+    const len = i + 1 < end ? buf[i + 1] : undefined;
+    if (len === undefined || i + 2 + len > end) return `option ${code} at offset ${i - start} overruns its field`;
+    // A single part stays a view of the datagram (which nothing else holds).
+    const data = buf.subarray(i + 2, i + 2 + len);
+    const at = slotOf(into, code);
+    if (at < 0) {
+      into.index?.set(code, into.options.length);
+      into.options.push({ code, data });
+      if (!into.index && into.options.length > 32) into.index = new Map(into.options.map((o, k) => [o.code, k]));
+    } else {
+      const split = (into.split ??= new Map<number, Buffer[]>());
+      const parts = split.get(code);
+      if (parts) parts.push(data);
+      else split.set(code, [into.options[at]!.data, data]);
+    }
     i += 2 + len;
   }
   // RFC 2131 says options end with END, but many clients stop at the end of the field: accept that.
   return undefined;
+}
+
+/** The collected options, each repeated code's parts joined into one copy (RFC 3396). */
+export function joinSplit(into: TlvCollector): DhcpOption[] {
+  if (into.split) for (const [code, parts] of into.split) into.options[slotOf(into, code)] = { code, data: Buffer.concat(parts) };
+  return into.options;
 }
 
 /** Serializes options as TLVs, splitting payloads over 255 octets per RFC 3396; no END. */

@@ -86,6 +86,25 @@ describe("options", () => {
     expect(getOption(r.packet.options, 43)).toEqual(long);
   });
 
+  it.each([
+    { codes: 10, why: "a few codes (scanned)" },
+    { codes: 200, why: "many codes (indexed past 32)" },
+  ])("keeps the order of first appearance and joins a repeated code's parts in order: $why", ({ codes }) => {
+    // Option 43 in three parts, interleaved with other codes, and 3000 one-octet parts of option 224.
+    const others = Array.from({ length: 254 }, (_, i) => i + 1).filter((c) => ![43, 52, 53, 224].includes(c)).slice(0, codes);
+    const tlv: number[] = [53, 1, 1, 43, 2, 1, 2];
+    for (const c of others) tlv.push(c, 1, c);
+    tlv.push(43, 1, 3);
+    for (let k = 0; k < 3000; k++) tlv.push(224, 1, k & 255);
+    tlv.push(43, 2, 4, 5, 255);
+    const head = encodePacket(base({ options: [] })).subarray(0, 240);
+    const r = decodePacket(Buffer.concat([head, Buffer.from(tlv)]));
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.packet.options.map((o) => o.code)).toEqual([53, 43, ...others, 224]);
+    expect(getOption(r.packet.options, 43)).toEqual(Buffer.from([1, 2, 3, 4, 5]));
+    expect(r.packet.options.find((o) => o.code === 224)?.data).toEqual(Buffer.from(Array.from({ length: 3000 }, (_, k) => k & 255)));
+  });
+
   it("overloads file and sname when options outgrow a 576-octet message, and decodes them back", () => {
     const opts = [option(53, 2), option(12, "h".repeat(200)), option(15, "d".repeat(100)), option(67, "f".repeat(50)), option(66, "t".repeat(60))];
     const wire = encodePacket(base({ op: 2, options: opts }));

@@ -4,7 +4,7 @@ import {
 } from "./_constants.js";
 import { DhcpError } from "./errors.js";
 import { parseIpv4 } from "../../model/ipv4.js";
-import { bytesToIp, parseTlv, serializeTlv, type DhcpOption } from "./_options.js";
+import { bytesToIp, joinSplit, parseTlv, serializeTlv, type DhcpOption, type TlvCollector } from "./_options.js";
 
 /** A decoded BOOTP/DHCP message; addresses are dotted quads, options an ordered raw list. */
 export interface DhcpPacket {
@@ -40,14 +40,19 @@ export type DecodeResult = { ok: true; packet: DhcpPacket } | { ok: false; error
 const SNAME_OFFSET = 44;
 const FILE_OFFSET = 108;
 
-function cString(b: Buffer): string {
-  const nul = b.indexOf(0);
-  return b.subarray(0, nul < 0 ? b.length : nul).toString("latin1");
+/** The NUL-terminated text in buf[start, end). */
+function cString(buf: Buffer, start: number, end: number): string {
+  if (buf[start] === 0) return "";
+  const nul = buf.indexOf(0, start);
+  return buf.toString("latin1", start, nul < 0 || nul > end ? end : nul);
+}
+
+function fail(code: DecodeError["code"], message: string): DecodeResult {
+  return { ok: false, error: { code, message } };
 }
 
 /** Decodes one UDP payload; returns an error value for anything malformed. */
 export function decodePacket(buf: Buffer): DecodeResult {
-  const fail = (code: DecodeError["code"], message: string): DecodeResult => ({ ok: false, error: { code, message } });
   if (buf.length < OPTIONS_OFFSET) return fail("short", `${buf.length} octets, need at least ${OPTIONS_OFFSET}`);
   const op = buf.readUInt8(0);
   if (op !== 1 && op !== 2) return fail("op", `op ${op} is neither BOOTREQUEST nor BOOTREPLY`);
@@ -55,37 +60,41 @@ export function decodePacket(buf: Buffer): DecodeResult {
   if (hlen > 16) return fail("hlen", `hlen ${hlen} exceeds the 16-octet chaddr`);
   if (buf.readUInt32BE(FIXED_HEADER_LENGTH) !== MAGIC_COOKIE) return fail("cookie", "no DHCP magic cookie (plain BOOTP is not served)");
 
-  const found = new Map<number, Buffer[]>();
-  const order: number[] = [];
-  const err = parseTlv(buf.subarray(OPTIONS_OFFSET), found, order);
+  // Options in order of first appearance; a single part is a view of the datagram (which nothing else holds).
+  const into: TlvCollector = { options: [] };
+  const err = parseTlv(buf, OPTIONS_OFFSET, buf.length, into);
   if (err) return fail("options", err);
-  const sname = buf.subarray(SNAME_OFFSET, FILE_OFFSET);
-  const file = buf.subarray(FILE_OFFSET, FIXED_HEADER_LENGTH);
-  const overload = found.get(Opt.OVERLOAD)?.[0]?.[0] ?? 0;
+  const overloadAt = into.options.findIndex(isOverload);
+  const overload = overloadAt < 0 ? 0 : (into.options[overloadAt]!.data[0] ?? 0); // the first part's, as sent
   // RFC 2131 section 4.1: 'file' is read before 'sname' when both are overloaded.
   if (overload & Overload.FILE) {
-    const e = parseTlv(file, found, order);
+    const e = parseTlv(buf, FILE_OFFSET, FIXED_HEADER_LENGTH, into);
     if (e) return fail("options", `in file field: ${e}`);
   }
   if (overload & Overload.SNAME) {
-    const e = parseTlv(sname, found, order);
+    const e = parseTlv(buf, SNAME_OFFSET, FILE_OFFSET, into);
     if (e) return fail("options", `in sname field: ${e}`);
   }
-  // A single part is used in place (a view of the datagram, which nothing else holds); RFC 3396 parts are joined.
-  const options = order.map((code) => {
-    const parts = found.get(code) ?? [];
-    return { code, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts) };
-  });
+  const options = joinSplit(into);
+  const at = options.findIndex(isOverload); // not data: it said where the options were
+  if (at >= 0) options.splice(at, 1);
+  const chaddr = Buffer.allocUnsafe(16);
+  buf.copy(chaddr, 0, 28, 44);
   return {
     ok: true,
     packet: {
       op, htype: buf.readUInt8(1), hlen, hops: buf.readUInt8(3), xid: buf.readUInt32BE(4), secs: buf.readUInt16BE(8),
       flags: buf.readUInt16BE(10), ciaddr: bytesToIp(buf, 12), yiaddr: bytesToIp(buf, 16), siaddr: bytesToIp(buf, 20),
-      giaddr: bytesToIp(buf, 24), chaddr: Buffer.from(buf.subarray(28, 44)),
-      sname: overload & Overload.SNAME ? "" : cString(sname), file: overload & Overload.FILE ? "" : cString(file),
-      options: options.filter((o) => o.code !== Opt.OVERLOAD),
+      giaddr: bytesToIp(buf, 24), chaddr,
+      sname: overload & Overload.SNAME ? "" : cString(buf, SNAME_OFFSET, FILE_OFFSET),
+      file: overload & Overload.FILE ? "" : cString(buf, FILE_OFFSET, FIXED_HEADER_LENGTH),
+      options,
     },
   };
+}
+
+function isOverload(o: DhcpOption): boolean {
+  return o.code === Opt.OVERLOAD;
 }
 
 /** The client hardware address as lower-case colon form (hlen octets of chaddr). */
@@ -111,9 +120,9 @@ export interface EncodeOptions {
 }
 
 function putField(buf: Buffer, offset: number, size: number, text: string): void {
-  const b = Buffer.from(text, "latin1");
-  if (b.length > size) throw new DhcpError("too-large", `"${text}" does not fit the ${size}-octet field; shorten it`);
-  b.copy(buf, offset);
+  // latin1: one octet per character, written in place (no intermediate buffer).
+  if (text.length > size) throw new DhcpError("too-large", `"${text}" does not fit the ${size}-octet field; shorten it`);
+  if (text.length > 0) buf.write(text, offset, size, "latin1");
 }
 
 /** Octets an option takes as TLVs (RFC 3396 splits payloads over 255 octets). */
@@ -125,17 +134,20 @@ function tlvLength(o: DhcpOption): number {
 function writeHeader(p: DhcpPacket, buf: Buffer): void {
   buf.writeUInt8(p.op, 0); buf.writeUInt8(p.htype, 1); buf.writeUInt8(p.hlen, 2); buf.writeUInt8(p.hops, 3);
   buf.writeUInt32BE(p.xid >>> 0, 4); buf.writeUInt16BE(p.secs, 8); buf.writeUInt16BE(p.flags, 10);
-  for (const [i, a] of [p.ciaddr, p.yiaddr, p.siaddr, p.giaddr].entries()) {
-    const n = parseIpv4(a);
-    if (n === undefined) throw new DhcpError("bad-options", `address field ${i} is not an IPv4 address: ${a}`);
-    buf.writeUInt32BE(n, 12 + i * 4);
-  }
+  putAddress(buf, 0, p.ciaddr); putAddress(buf, 1, p.yiaddr); putAddress(buf, 2, p.siaddr); putAddress(buf, 3, p.giaddr);
   p.chaddr.copy(buf, 28, 0, 16);
+}
+
+function putAddress(buf: Buffer, i: number, a: string): void {
+  const n = parseIpv4(a);
+  if (n === undefined) throw new DhcpError("bad-options", `address field ${i} is not an IPv4 address: ${a}`);
+  buf.writeUInt32BE(n, 12 + i * 4);
 }
 
 /** A message whose options fit the options field: header, cookie, TLVs and END written into one buffer. */
 function encodeSimple(p: DhcpPacket, options: readonly DhcpOption[], total: number): Buffer {
-  const buf = Buffer.alloc(Math.max(OPTIONS_OFFSET + total + 1, BOOTP_MIN_LENGTH));
+  // From node's shared pool (a slice, not an ArrayBuffer of its own per reply), zeroed by hand.
+  const buf = Buffer.allocUnsafe(Math.max(OPTIONS_OFFSET + total + 1, BOOTP_MIN_LENGTH)).fill(0);
   writeHeader(p, buf);
   putField(buf, SNAME_OFFSET, 64, p.sname);
   putField(buf, FILE_OFFSET, 128, p.file);
@@ -159,8 +171,12 @@ function encodeSimple(p: DhcpPacket, options: readonly DhcpOption[], total: numb
 export function encodePacket(p: DhcpPacket, opts: EncodeOptions = {}): Buffer {
   const maxPayload = Math.max(opts.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_MESSAGE_SIZE) - IP_UDP_OVERHEAD;
   const room = maxPayload - OPTIONS_OFFSET;
-  const kept = p.options.filter((o) => o.code !== Opt.OVERLOAD);
-  const total = kept.reduce((n, o) => n + tlvLength(o), 0);
+  let kept = p.options;
+  let total = 0;
+  for (const o of kept) {
+    if (o.code === Opt.OVERLOAD) kept = p.options.filter((x) => x.code !== Opt.OVERLOAD); // ours to set, never copied
+    else total += tlvLength(o);
+  }
   // The common case, every reply maekin sends: one buffer, options written in place.
   if (total + 1 <= room) return encodeSimple(p, kept, total);
   const chunks = kept.map((o) => serializeTlv([o]));

@@ -2,7 +2,7 @@
 // and where a reply goes (RFC 2131 section 4.1).
 import type { BootAnswer, MachineFacts } from "../../boot/pxe.js";
 import { BOOTREPLY, CLIENT_PORT, MessageType, Opt, SERVER_PORT } from "./_constants.js";
-import { getOption, option, type DhcpOption } from "./_options.js";
+import { findOption, getOption, option, type DhcpOption } from "./_options.js";
 import { macOf, type DhcpPacket } from "./_packet.js";
 
 /** Network parameters every reply carries. */
@@ -25,16 +25,36 @@ export function factsOf(req: DhcpPacket): MachineFacts {
   const vendorClass = getOption(req.options, Opt.VENDOR_CLASS);
   const uuid = getOption(req.options, Opt.CLIENT_UUID)?.guid;
   const hostname = getOption(req.options, Opt.HOSTNAME);
-  return {
-    mac: macOf(req),
-    ipxe: userClass?.includes("iPXE") ?? false,
-    ...(arch !== undefined ? { arch } : {}),
-    ...(vendorClass ? { vendorClass } : {}),
-    ...(userClass ? { userClass } : {}),
-    ...(uuid ? { uuid } : {}),
-    ...(hostname ? { hostname } : {}),
-    ...(req.giaddr !== "0.0.0.0" ? { relay: req.giaddr } : {}),
-  };
+  // Keys only for what was sent, set one by one (object spreads cost a temporary object each, per packet).
+  const facts: { -readonly [K in keyof MachineFacts]: MachineFacts[K] } = { mac: macOf(req), ipxe: userClass?.includes("iPXE") ?? false };
+  if (arch !== undefined) facts.arch = arch;
+  if (vendorClass) facts.vendorClass = vendorClass;
+  if (userClass) facts.userClass = userClass;
+  if (uuid) facts.uuid = uuid;
+  if (hostname) facts.hostname = hostname;
+  if (req.giaddr !== "0.0.0.0") facts.relay = req.giaddr;
+  return facts;
+}
+
+/** Options that only depend on a value (message types, server id, boot file names), encoded once.
+ * Sharing is safe: nothing writes into an option's data; the encoder copies it. */
+const MAX_CACHED = 256;
+const typeOptions = new Map<number, DhcpOption>();
+const valueOptions = new Map<string, DhcpOption>();
+function cachedOption(code: typeof Opt.SERVER_ID | typeof Opt.TFTP_SERVER | typeof Opt.BOOTFILE | typeof Opt.VENDOR_CLASS, value: string): DhcpOption {
+  const key = `${code} ${value}`;
+  let got = valueOptions.get(key);
+  if (!got) {
+    got = option(code, value);
+    if (valueOptions.size >= MAX_CACHED) valueOptions.clear(); // a bound, not an LRU: boot files and servers are few
+    valueOptions.set(key, got);
+  }
+  return got;
+}
+function typeOption(type: MessageType): DhcpOption {
+  let got = typeOptions.get(type);
+  if (!got) typeOptions.set(type, (got = option(Opt.MESSAGE_TYPE, type)));
+  return got;
 }
 
 /** A BOOTREPLY to req with the header fields copied as RFC 2131 table 3 says. */
@@ -43,7 +63,7 @@ export function replyTo(req: DhcpPacket, type: MessageType, serverAddress: strin
     op: BOOTREPLY, htype: req.htype, hlen: req.hlen, hops: 0, xid: req.xid, secs: 0, flags: req.flags,
     ciaddr: type === MessageType.ACK || type === MessageType.OFFER ? req.ciaddr : "0.0.0.0",
     yiaddr, siaddr: "0.0.0.0", giaddr: req.giaddr, chaddr: req.chaddr, sname: "", file: "",
-    options: [option(Opt.MESSAGE_TYPE, type), option(Opt.SERVER_ID, serverAddress)],
+    options: [typeOption(type), cachedOption(Opt.SERVER_ID, serverAddress)],
   };
 }
 
@@ -88,25 +108,36 @@ export function applyBoot(reply: DhcpPacket, boot: BootAnswer | undefined, serve
   // 'file' is 128 octets; longer URLs travel only in option 67.
   reply.file = Buffer.byteLength(boot.file, "latin1") < 128 ? boot.file : "";
   reply.siaddr = boot.nextServer ?? serverAddress;
-  if (boot.nextServer) reply.options.push(option(Opt.TFTP_SERVER, boot.nextServer));
-  reply.options.push(option(Opt.BOOTFILE, boot.file));
-  if (boot.vendorClass) reply.options.push(option(Opt.VENDOR_CLASS, boot.vendorClass));
+  if (boot.nextServer) reply.options.push(cachedOption(Opt.TFTP_SERVER, boot.nextServer));
+  reply.options.push(cachedOption(Opt.BOOTFILE, boot.file));
+  if (boot.vendorClass) reply.options.push(cachedOption(Opt.VENDOR_CLASS, boot.vendorClass));
   if (boot.vendorClass === "PXEClient") reply.options.push({ code: Opt.VENDOR_SPECIFIC, data: PXE_SKIP_DISCOVERY });
 }
 
 /** Orders reply options: 53 and 54 first, then the client's option 55 order, then the rest, option 82 last (RFC 3046). */
 export function finishOptions(reply: DhcpPacket, req: DhcpPacket): void {
-  const prl = getOption(req.options, Opt.PARAM_REQUEST) ?? [];
-  const rank = (code: number): number => {
-    if (code === Opt.MESSAGE_TYPE) return -2;
-    if (code === Opt.SERVER_ID) return -1;
-    const i = prl.indexOf(code);
-    return i >= 0 ? i : 1000 + code;
-  };
-  reply.options.sort((a, b) => rank(a.code) - rank(b.code));
+  const prl = findOption(req.options, Opt.PARAM_REQUEST)?.data;
+  const opts = reply.options;
+  const ranks = opts.map((o) => rankOf(o.code, prl));
+  // Insertion sort (stable), ranks moved along: a reply has a dozen options.
+  for (let i = 1; i < opts.length; i++) {
+    const o = opts[i]!;
+    const r = ranks[i]!;
+    let j = i - 1;
+    for (; j >= 0 && ranks[j]! > r; j--) { opts[j + 1] = opts[j]!; ranks[j + 1] = ranks[j]!; }
+    opts[j + 1] = o;
+    ranks[j + 1] = r;
+  }
   // RFC 3046 section 2.2: the server copies option 82 into its reply unchanged.
-  const relay = req.options.find((o) => o.code === Opt.RELAY_AGENT);
-  if (relay && req.giaddr !== "0.0.0.0") reply.options.push(relay);
+  const relay = findOption(req.options, Opt.RELAY_AGENT);
+  if (relay && req.giaddr !== "0.0.0.0") opts.push(relay);
+}
+
+function rankOf(code: number, prl: Buffer | undefined): number {
+  if (code === Opt.MESSAGE_TYPE) return -2;
+  if (code === Opt.SERVER_ID) return -1;
+  const i = prl ? prl.indexOf(code) : -1;
+  return i >= 0 ? i : 1000 + code;
 }
 
 /** Where a reply goes, per RFC 2131 section 4.1 (broadcast where unicast to yiaddr would need an ARP entry). */

@@ -208,6 +208,14 @@ describe("authoritative DHCP server over loopback", () => {
     expect(t.server.stats()["drop.not-allowed"]).toBe(1);
   });
 
+  // A synchronous answer is used as is, a promise is awaited: both must work.
+  it("serves through a policy that answers with promises", async () => {
+    const sync = policy();
+    const t = await setup({ policy: { ...sync, lookup: async (f) => sync.lookup(f), boot: async (f) => sync.boot(f) } });
+    const ack = await t.dora(RESERVED.mac, biosPxe);
+    expect([ack?.yiaddr, getOption(ack?.options ?? [], Opt.HOSTNAME), ack?.file]).toEqual([RESERVED.ip, "node1", "undionly.kpxe"]);
+  });
+
   it("keeps leases across a restart through the lease file", async () => {
     const dir = await mkdtemp(join(tmpdir(), "mkdhcp-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
