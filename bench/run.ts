@@ -41,7 +41,7 @@ console.log(`maekin bench ${opts.quick ? "--quick " : ""}(${opts.rounds} rounds)
 console.log(`machine: ${machine.cpus} x ${machine.model}, node ${machine.node}. Shared machine: compare ratios, not absolute numbers.`);
 
 // The machine as the maekin ISO sets it up (/etc/sysctl.d/60-maekin.conf): sockets may ask for
-// receive buffers of up to 16 MiB. Only maekin asks (its DHCP socket, for a storm's burst); the
+// receive buffers of up to 16 MiB. Only maekin asks (8 MiB for its DHCP sockets, a storm's burst); the
 // peers keep the default size. Restored at the end.
 const RMEM_MAX = "/proc/sys/net/core/rmem_max";
 const rmemBefore = readFileSync(RMEM_MAX, "utf8").trim();
