@@ -73,4 +73,25 @@ describe("shared packet images of files", () => {
     expect(sha((await fetch(port, { options: [["windowsize", "8"]] })).data)).toBe(sha(a));
     expect(server.cache.stats).toMatchObject({ misses: 0, hits: 0, entries: 0 });
   });
+
+  it("reads a streamed file 1 MiB ahead of the window, whatever the blksize", async () => {
+    // One chunk ahead was 16 blocks at blksize 8192: less than a thread-pool round trip of wire time.
+    let readTo = 0;
+    const handler: TftpHandler = async () => ({
+      size: 4 << 20,
+      read: async (offset, length) => {
+        readTo = Math.max(readTo, offset + length);
+        return Buffer.alloc(length);
+      },
+    });
+    const { port } = await start({ handler, timeoutMs: 5000 });
+    const client = await udp();
+    client.on("message", (m, rinfo) => {
+      const d = decode(m);
+      if (d.ok && d.packet.op === "OACK") client.send(encode({ op: "ACK", block: 0 }), rinfo.port, "127.0.0.1");
+    }); // and never ACKs DATA 1: the window stays at block 1
+    client.send(encode({ op: "RRQ", filename: "f.bin", mode: "octet", options: [{ name: "blksize", value: "8192" }] }), port, "127.0.0.1");
+    await expect.poll(() => readTo).toBeGreaterThanOrEqual((1 << 20) + 8192);
+    expect(readTo).toBeLessThan(2 << 20); // bounded: a slow client does not pull the whole file into memory
+  });
 });
