@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decode } from "./_codec.js";
-import { packetAt, packetize, runEnd } from "./_packets.js";
+import { packetAt, packetize, runBytes, runEnd, runOver } from "./_packets.js";
 
 const bytes = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7) & 255));
 const dump = (run: ReturnType<typeof packetize>) =>
@@ -35,5 +35,18 @@ describe("packetize", () => {
     expect(packetAt(run, 2)?.subarray(4)).toEqual(data.subarray(1468, 2936));
     expect(packetAt(run, 0)).toBeUndefined();
     expect(packetAt(run, 5)).toBeUndefined();
+  });
+
+  it.each([
+    { size: 0, blk: 512 },
+    { size: 1024, blk: 512 }, // ends with an empty DATA
+    { size: 5000, blk: 1468 },
+  ])("runOver(runBytes(run)) gives back the same packets ($size bytes, blksize $blk), from shared memory", ({ size, blk }) => {
+    const run = packetize(bytes(size), 1, blk, true, true);
+    expect(run.packets[0]!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const back = runOver(runBytes(run), 1, blk, true);
+    expect(dump(back)).toEqual(dump(run));
+    expect(back.packets).toEqual(run.packets);
+    expect(back.bytes).toBe(run.bytes);
   });
 });

@@ -50,6 +50,8 @@ export interface TransferReport {
   readonly ms: number;
   readonly blksize: number;
   readonly windowsize: number;
+  /** The transfer worker thread that ran it (1..n, see the `workers` option); absent on the main thread. */
+  readonly worker?: number;
   /** Why it failed: "timeout", "client-error", "read-error", "closed", "socket-error", or OPTION_PROBE. */
   readonly reason?: string;
 }
