@@ -62,3 +62,37 @@ export function runOver(bytes: Uint8Array, first: number, blksize: number, final
   for (let at = 0; at < buf.length; at += blksize + 4) packets.push(buf.subarray(at, Math.min(at + blksize + 4, buf.length)));
   return { first, packets, final, bytes: buf.length };
 }
+
+/** Room for DATA packets whose file data is read in place (see blankRun). */
+export interface BlankRun {
+  /** Where block first+i's data goes: blksize bytes each, for a scatter read (preadv). */
+  readonly slots: readonly Buffer[];
+  /** The run once `got` bytes are in the slots; `final` as for packetize (a short read is final). */
+  fill(got: number, final: boolean): PacketRun;
+}
+
+/**
+ * Space for `count` DATA packets from absolute block `first`, headers written, for file data read
+ * straight into it: no buffer per read and no copy, where packetize needs both.
+ */
+export function blankRun(first: number, count: number, blksize: number): BlankRun {
+  const stride = blksize + 4;
+  const buf = Buffer.allocUnsafe(count * stride + 4); // + 4: room for an empty last DATA
+  const slots: Buffer[] = new Array<Buffer>(count);
+  for (let i = 0; i < count; i++) slots[i] = buf.subarray(i * stride + 4, (i + 1) * stride);
+  return {
+    slots,
+    fill(got, final) {
+      const full = Math.floor(got / blksize);
+      const tail = got - full * blksize;
+      const n = full + (final || tail > 0 ? 1 : 0);
+      const packets: Buffer[] = new Array<Buffer>(n);
+      for (let i = 0; i < n; i++) {
+        buf.writeUInt16BE(Opcode.DATA, i * stride);
+        buf.writeUInt16BE(wireBlock(first + i), i * stride + 2);
+        packets[i] = buf.subarray(i * stride, i * stride + 4 + Math.min(blksize, got - i * blksize));
+      }
+      return { first, packets, final: final || tail > 0, bytes: got + 4 * n };
+    },
+  };
+}

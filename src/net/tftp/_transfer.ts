@@ -9,7 +9,7 @@
 import type { Socket } from "node:dgram";
 import { decode, encode } from "./_codec.js";
 import { ErrorCode, Opcode } from "./_constants.js";
-import { packetize, runEnd, type PacketRun } from "./_packets.js";
+import { blankRun, packetize, runEnd, type PacketRun } from "./_packets.js";
 import { OPTION_PROBE } from "./_types.js";
 import type { TftpOption } from "./_packet.js";
 import { onAck, rewind, sendable, sent, startWindow, type WindowState } from "./_window.js";
@@ -18,6 +18,8 @@ import { onAck, rewind, sendable, sent, startWindow, type WindowState } from "./
 export interface BlockSource {
   readonly size: number | undefined;
   read(offset: number, length: number): Promise<Buffer>;
+  /** Scatter read into DATA packets (TftpSource.readv); needs a known size. */
+  readv?(targets: readonly Buffer[], offset: number): Promise<number>;
 }
 
 /** Settings and callbacks of one transfer. */
@@ -127,9 +129,14 @@ export function startTransfer(o: TransferOptions): Transfer {
     if (count <= 0) return;
     const offset = (readNext - 1) * blksize;
     const want = source.size === undefined ? count * blksize : Math.max(0, Math.min(count * blksize, source.size - offset));
+    const isLast = last !== undefined && readNext + count - 1 === last;
+    if (source.readv && source.size !== undefined) {
+      const blank = blankRun(readNext, count, blksize);
+      const got = want > 0 ? await source.readv(blank.slots, offset) : 0;
+      return add(blank.fill(Math.min(got, want), got < want || isLast));
+    }
     const buf = want > 0 ? await source.read(offset, want) : Buffer.alloc(0);
-    const final = buf.length < want || (last !== undefined && readNext + count - 1 === last);
-    add(packetize(buf.length > want ? buf.subarray(0, want) : buf, readNext, blksize, final));
+    add(packetize(buf.length > want ? buf.subarray(0, want) : buf, readNext, blksize, buf.length < want || isLast));
   };
 
   /** The load in flight, or a new one (the shared image first, then chunks); then pumps again. */

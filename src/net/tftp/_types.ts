@@ -13,6 +13,12 @@ export interface TftpSource {
   readonly size: number;
   /** Reads up to `length` bytes at `offset`; fewer bytes only at the end of the file. */
   read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * Optional scatter read (like preadv): fills `targets` in order from `offset` and resolves with
+   * the bytes read, fewer only at the end of the file. With it the server reads file data straight
+   * into its DATA packets instead of into a buffer it then copies.
+   */
+  readv?(targets: readonly Buffer[], offset: number): Promise<number>;
   /** Releases what the source holds (file handles); called once when the transfer ends. */
   close?(): Promise<void>;
   /**
