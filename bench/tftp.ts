@@ -35,7 +35,10 @@ export async function benchTftp(ctx: BenchContext): Promise<Figure[]> {
   const servers: Server[] = [];
   const figs: Figure[] = [];
   try {
-    const maekin = await startServer(ctx.net, ctx.mk, "maekin-tftp", [process.execPath, "--import", "tsx", join(REPO, "bench/servers/tftp.ts"), root, MK.server, "69"], { line: /ready/ }, REPO);
+    // BENCH_TFTP_WORKERS=n runs maekin with n transfer worker threads (createTftpServer's `workers`).
+    const workers = String(Number(process.env.BENCH_TFTP_WORKERS ?? 0) || 0);
+    if (workers !== "0") console.log(`maekin TFTP with ${workers} transfer worker(s)`);
+    const maekin = await startServer(ctx.net, ctx.mk, "maekin-tftp", [process.execPath, "--import", "tsx", join(REPO, "bench/servers/tftp.ts"), root, MK.server, "69", workers], { line: /ready/ }, REPO);
     servers.push(maekin);
     const hpaBin = await which("in.tftpd");
     const hpa = hpaBin

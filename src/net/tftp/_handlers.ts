@@ -32,6 +32,14 @@ export function fileTreeHandler(root: string): TftpHandler {
   };
 }
 
+/** What is left of `targets` after a scatter read put `n` bytes into them. */
+export function unfilled(targets: readonly Buffer[], n: number): readonly Buffer[] {
+  let i = 0;
+  while (i < targets.length && n >= targets[i]!.length) n -= targets[i++]!.length;
+  if (i >= targets.length) return [];
+  return n === 0 ? targets.slice(i) : [targets[i]!.subarray(n), ...targets.slice(i + 1)];
+}
+
 /**
  * A source over a file on disk, read by offset through one FileHandle (constant memory);
  * null when it is not a regular file. `flags` adds open flags (O_NOFOLLOW for jailed paths).
@@ -57,6 +65,17 @@ export async function openFileSource(path: string, flags = 0): Promise<TftpSourc
           got += bytesRead;
         }
         return buf.subarray(0, got);
+      },
+      async readv(targets, offset) {
+        let got = 0;
+        let rest = targets;
+        while (rest.length > 0) {
+          const { bytesRead } = await fh.readv(rest, offset + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+          rest = unfilled(rest, bytesRead);
+        }
+        return got;
       },
       close: () => fh.close(),
     };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decode } from "./_codec.js";
-import { packetAt, packetize, runEnd } from "./_packets.js";
+import { blankRun, packetAt, packetize, runBytes, runEnd, runOver } from "./_packets.js";
 
 const bytes = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7) & 255));
 const dump = (run: ReturnType<typeof packetize>) =>
@@ -35,5 +35,38 @@ describe("packetize", () => {
     expect(packetAt(run, 2)?.subarray(4)).toEqual(data.subarray(1468, 2936));
     expect(packetAt(run, 0)).toBeUndefined();
     expect(packetAt(run, 5)).toBeUndefined();
+  });
+
+  it.each([
+    { size: 0, blk: 512 },
+    { size: 1024, blk: 512 }, // ends with an empty DATA
+    { size: 5000, blk: 1468 },
+  ])("runOver(runBytes(run)) gives back the same packets ($size bytes, blksize $blk), from shared memory", ({ size, blk }) => {
+    const run = packetize(bytes(size), 1, blk, true, true);
+    expect(run.packets[0]!.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const back = runOver(runBytes(run), 1, blk, true);
+    expect(dump(back)).toEqual(dump(run));
+    expect(back.packets).toEqual(run.packets);
+    expect(back.bytes).toBe(run.bytes);
+  });
+
+  it.each([
+    { size: 0, first: 1, blk: 512, count: 1, final: true },
+    { size: 1000, first: 1, blk: 512, count: 2, final: true },
+    { size: 1024, first: 1, blk: 512, count: 3, final: true }, // whole blocks: empty last DATA
+    { size: 1024, first: 9, blk: 512, count: 2, final: false }, // a middle chunk
+    { size: 20, first: 65535, blk: 8, count: 3, final: true }, // wire numbers wrap
+    { size: 700, first: 1, blk: 512, count: 4, final: false }, // a short read: the file ended early
+  ])("blankRun filled with $size bytes equals packetize (from $first, blksize $blk)", ({ size, first, blk, count, final }) => {
+    const data = bytes(size);
+    const blank = blankRun(first, count, blk);
+    expect(blank.slots.map((s) => s.length)).toEqual(Array<number>(count).fill(blk));
+    let at = 0;
+    for (const slot of blank.slots) at += data.copy(slot, 0, at); // what a scatter read does
+    const run = blank.fill(size, final);
+    const want = packetize(data, first, blk, final);
+    expect(dump(run)).toEqual(dump(want));
+    expect(run.packets).toEqual(want.packets);
+    expect({ final: run.final, bytes: run.bytes }).toEqual({ final: want.final, bytes: want.bytes });
   });
 });

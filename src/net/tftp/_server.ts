@@ -1,6 +1,5 @@
 // The read-only TFTP server: listens for requests and gives each transfer its own socket.
 import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
-import { isIPv6 } from "node:net";
 import { decode, encode } from "./_codec.js";
 import { DEFAULT_MAX_BLKSIZE, ErrorCode, TFTP_PORT } from "./_constants.js";
 import { TftpBindError, TftpError } from "./_errors.js";
@@ -9,7 +8,9 @@ import { createImageCache, type ImageCache } from "./_image-cache.js";
 import { negotiate } from "./_options.js";
 import { packetize, type PacketRun } from "./_packets.js";
 import type { RequestPacket } from "./_packet.js";
-import { startTransfer, type Transfer } from "./_transfer.js";
+import { bindSocket, familyOf, openTransferSocket } from "./_socket.js";
+import { startTransfer, type BlockSource, type Transfer } from "./_transfer.js";
+import { createWorkerPool, type WorkerPool, type WorkerSettings } from "./_workers.js";
 import { OPTION_PROBE } from "./_types.js";
 import { silentLogger, type TftpClient, type TftpHandler, type TftpLogger, type TftpMetrics, type TftpSource, type TftpStats } from "./_types.js";
 
@@ -40,6 +41,13 @@ export interface TftpServerOptions {
    */
   readonly cacheBytes?: number;
   readonly metrics?: TftpMetrics;
+  /**
+   * Worker threads for data transfers (default 0: every transfer runs on the calling thread).
+   * With n > 0, a transfer of a file whose packet image is cached (octet mode, a source with a
+   * cacheKey, the file within the cache's per-file limit) runs on one of n threads; the request
+   * port, the handler and every other transfer stay on this thread. Stats and metrics are the same.
+   */
+  readonly workers?: number;
 }
 
 /** A running (or not yet started) TFTP server. */
@@ -57,25 +65,13 @@ export interface TftpServer {
 /** Receive buffer of the request socket (the kernel caps it at net.core.rmem_max). */
 const REQUEST_RCVBUF = 4 * 1024 * 1024;
 
-const familyOf = (address: string) => (isIPv6(address) ? "udp6" : "udp4");
-
 /** Bytes an image of `size` bytes at `blksize` costs: data, 4-byte headers, and a view object per block (estimated). */
 const imageBytes = (size: number, blksize: number) => size + (Math.floor(size / blksize) + 1) * (4 + 96);
 
-/** Reads a whole source and cuts it into DATA packets. */
-async function loadImage(source: TftpSource, blksize: number): Promise<PacketRun> {
+/** Reads a whole source and cuts it into DATA packets (in shared memory, for transfer workers). */
+async function loadImage(source: TftpSource, blksize: number, shared: boolean): Promise<PacketRun> {
   const data = await source.read(0, source.size);
-  return packetize(data, 1, blksize, true);
-}
-
-async function bind(socket: Socket, port: number, address: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(port, address, () => {
-      socket.off("error", reject);
-      resolve();
-    });
-  });
+  return packetize(data, 1, blksize, true, shared);
 }
 
 /** Creates a read-only TFTP server (RFC 1350, 2347, 2348, 2349, 7440); call listen() to start it. */
@@ -92,6 +88,8 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
   const active = new Map<string, { transfer?: Transfer; done: Promise<void> }>();
   const sockets = new Set<Socket>();
   let main: Socket | undefined;
+  const workers = options.workers ?? 0;
+  let pool: WorkerPool | undefined;
   let closing = false;
 
   const dropped = (reason: "malformed" | "unexpected" | "busy" | "duplicate-request") => {
@@ -100,26 +98,11 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     metrics.packetDropped?.(reason);
   };
 
-  /** A fresh socket on our address, connected to the client: its port is the transfer's TID. */
-  const openSocket = async (client: TftpClient): Promise<Socket> => {
-    const socket = createSocket({ type: familyOf(address) });
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    try {
-      await bind(socket, 0, address);
-      await new Promise<void>((resolve, reject) => {
-        socket.once("error", reject);
-        socket.connect(client.port, client.address, () => {
-          socket.off("error", reject);
-          resolve();
-        });
-      });
-    } catch (err) {
-      socket.close();
-      throw err;
-    }
-    return socket;
-  };
+  const openSocket = (client: TftpClient) =>
+    openTransferSocket(address, client, (socket) => {
+      sockets.add(socket);
+      socket.once("close", () => sockets.delete(socket));
+    });
 
   const refuse = async (client: TftpClient, err: TftpError) => {
     stats.refused++;
@@ -129,7 +112,23 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
     socket.close();
   };
 
-  const serve = async (req: RequestPacket, client: TftpClient, key: string, entry: { transfer?: Transfer }) => {
+  /** Starts the data transfer: on a worker when the whole file is a loaded image, else on this thread. */
+  const begin = async (client: TftpClient, source: BlockSource, image: Promise<PacketRun> | undefined, settings: WorkerSettings): Promise<(Transfer & { worker?: number }) | undefined> => {
+    const onMalformed = () => dropped("malformed");
+    const onUnexpected = () => dropped("unexpected");
+    // A failed load falls through to this thread, whose transfer reports it as a read error.
+    const run = pool && image ? await image.catch(() => undefined) : undefined;
+    if (closing) return undefined;
+    if (pool && run && source.size !== undefined) return pool.start({ address, client, run, size: source.size, settings, onMalformed, onUnexpected });
+    const socket = await openSocket(client);
+    if (closing) {
+      socket.close();
+      return undefined;
+    }
+    return startTransfer({ ...settings, socket, source, ...(image ? { image } : {}), onMalformed, onUnexpected });
+  };
+
+  const serve = async (req: RequestPacket, client: TftpClient, key: string, entry: { transfer?: Transfer & { worker?: number } }) => {
     const started = Date.now();
     if (req.op === "WRQ") throw new TftpError("TFTP_ACCESS_VIOLATION", "read-only server: write requests are refused");
     const mode = req.mode.toLowerCase();
@@ -142,18 +141,9 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       const blockSource = mode === "netascii" ? netasciiSource(source) : source;
       const neg = negotiate(req.options, blockSource.size, limits);
       if (mode === "octet" && source.cacheKey !== undefined) {
-        image = cache.get(`${source.cacheKey}|${neg.blksize}`, imageBytes(source.size, neg.blksize), () => loadImage(source, neg.blksize));
+        image = cache.get(`${source.cacheKey}|${neg.blksize}`, imageBytes(source.size, neg.blksize), () => loadImage(source, neg.blksize, workers > 0));
       }
-      const socket = await openSocket(client);
-      if (closing) {
-        socket.close();
-        return;
-      }
-      metrics.transferStarted?.(req.filename, client);
-      log.debug("tftp transfer start", { path: req.filename, client: key, blksize: neg.blksize, windowsize: neg.windowsize });
-      entry.transfer = startTransfer({
-        socket,
-        source: blockSource,
+      entry.transfer = await begin(client, blockSource, image, {
         blksize: neg.blksize,
         windowsize: neg.windowsize,
         oack: neg.oack,
@@ -163,17 +153,18 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
         timeoutMs: Math.min(neg.timeoutMs ?? timeoutMs, timeoutMs),
         maxTimeoutMs: Math.max(options.maxTimeoutMs ?? 8000, neg.timeoutMs ?? 0),
         retries: options.retries ?? 5,
-        ...(image ? { image } : {}),
-        onMalformed: () => dropped("malformed"),
-        onUnexpected: () => dropped("unexpected"),
       });
+      if (!entry.transfer) return; // closing
+      metrics.transferStarted?.(req.filename, client);
+      log.debug("tftp transfer start", { path: req.filename, client: key, blksize: neg.blksize, windowsize: neg.windowsize });
       const out = await entry.transfer.done;
       stats.bytesSent += out.bytes;
       stats.retransmits += out.retransmits;
       if (out.ok) stats.completed++;
       else if (out.reason === OPTION_PROBE) stats.probes++;
       else stats.failed++;
-      const report = { path: req.filename, client, ms: Date.now() - started, blksize: neg.blksize, windowsize: neg.windowsize, ...out };
+      const worker = entry.transfer.worker;
+      const report = { path: req.filename, client, ms: Date.now() - started, blksize: neg.blksize, windowsize: neg.windowsize, ...(worker ? { worker } : {}), ...out };
       metrics.transferFinished?.(report);
       if (out.ok) log.info("tftp transfer done", { ...report, client: key });
       else if (out.reason === OPTION_PROBE) log.debug("tftp options probed (client ended after OACK)", { ...report, client: key });
@@ -224,12 +215,13 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
       const socket = createSocket({ type: familyOf(address) });
       const port = options.port ?? TFTP_PORT;
       try {
-        await bind(socket, port, address);
+        await bindSocket(socket, port, address);
       } catch (err) {
         socket.close();
         throw new TftpBindError(address, port, err);
       }
       main = socket;
+      if (workers > 0) pool = createWorkerPool(workers, log);
       // A boot storm sends hundreds of RRQs at once; the default buffer (~200 KB, a few hundred
       // small datagrams) drops the rest and each dropped client waits a second to retry.
       try {
@@ -261,6 +253,8 @@ export function createTftpServer(options: TftpServerOptions): TftpServer {
           /* already closed */
         }
       }
+      await pool?.close();
+      pool = undefined;
       if (main) await new Promise<void>((resolve) => main!.close(() => resolve()));
       main = undefined;
     },

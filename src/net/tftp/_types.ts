@@ -13,6 +13,12 @@ export interface TftpSource {
   readonly size: number;
   /** Reads up to `length` bytes at `offset`; fewer bytes only at the end of the file. */
   read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * Optional scatter read (like preadv): fills `targets` in order from `offset` and resolves with
+   * the bytes read, fewer only at the end of the file. With it the server reads file data straight
+   * into its DATA packets instead of into a buffer it then copies.
+   */
+  readv?(targets: readonly Buffer[], offset: number): Promise<number>;
   /** Releases what the source holds (file handles); called once when the transfer ends. */
   close?(): Promise<void>;
   /**
@@ -50,6 +56,8 @@ export interface TransferReport {
   readonly ms: number;
   readonly blksize: number;
   readonly windowsize: number;
+  /** The transfer worker thread that ran it (1..n, see the `workers` option); absent on the main thread. */
+  readonly worker?: number;
   /** Why it failed: "timeout", "client-error", "read-error", "closed", "socket-error", or OPTION_PROBE. */
   readonly reason?: string;
 }
