@@ -45,12 +45,13 @@ console.log(`machine: ${machine.cpus} x ${machine.model}, node ${machine.node}. 
 // peers keep the default size. Restored at the end.
 const RMEM_MAX = "/proc/sys/net/core/rmem_max";
 const rmemBefore = readFileSync(RMEM_MAX, "utf8").trim();
+const restoreRmem = () => writeFileSync(RMEM_MAX, `${rmemBefore}\n`);
 if (Number(rmemBefore) < 16_777_216) writeFileSync(RMEM_MAX, "16777216\n");
-const ctx = await createBenchNet(opts.quick, opts.rounds);
+const ctx = await createBenchNet(opts.quick, opts.rounds).catch((err: unknown) => { restoreRmem(); throw err; });
 const results: { bench: string; load1: [number, number]; stealPct: number; seconds: number; figures: ReturnType<typeof summarize>[] }[] = [];
 let exitCode = 0;
 const cleanup = async () => {
-  writeFileSync(RMEM_MAX, `${rmemBefore}\n`);
+  restoreRmem();
   await ctx.net.close();
   await rm(ctx.tmp, { recursive: true, force: true });
 };

@@ -33,20 +33,24 @@ Options:
     const cluster = createCluster(await loadConfig(path, file), { baseDir: dirname(path) });
     const logger = createLogger({ pretty: io.isTty });
     const stateDir = resolve(io.cwd, str(args, "state-dir", DEFAULT_STATE_DIR));
+    // A disk that lost a write: stop and exit 1; systemd restarts the master and SQLite recovers
+    // the inventory up to the last write that reached the disk.
+    let fatal: (reason: string) => void = () => undefined;
+    const failed = new Promise<string>((done) => { fatal = done; });
     let master;
     try {
-      master = await startMaster({ cluster, stateDir, logger });
+      master = await startMaster({ cluster, stateDir, logger, onFatal: () => fatal("fatal") });
     } catch (err) {
       if (err instanceof MasterStartError) throw new UserError(err.message, { code: err.code, cause: err });
       throw err;
     }
-    const signal = await new Promise<NodeJS.Signals>((done) => {
+    const signal = await Promise.race([failed, new Promise<NodeJS.Signals>((done) => {
       process.once("SIGTERM", () => done("SIGTERM"));
       process.once("SIGINT", () => done("SIGINT"));
-    });
+    })]);
     logger.info({ signal }, "stopping");
     await master.stop();
     logger.info("stopped");
-    return 0;
+    return signal === "fatal" ? 1 : 0;
   },
 };

@@ -1,7 +1,7 @@
 // The durability barrier: a wait is answered by a sync that started after it, and a burst of
 // waits shares syncs instead of paying one each.
 import Database from "better-sqlite3";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -65,16 +65,32 @@ describe("createBarrier", () => {
     db.close();
   });
 
-  it("rejects the waiters of a failed sync, and the next wait syncs again", async () => {
+  it("stops promising after a failed datasync: onFailure once, every later wait rejects without syncing", async () => {
     const db = walDb("b.db");
     db.prepare("INSERT INTO t VALUES (1)").run();
-    const barrier = createBarrier(db);
+    const failures: string[] = [];
+    const barrier = createBarrier(db, { onFailure: (err) => failures.push(err.message) });
     const proto = Object.getPrototypeOf(await open(join(dir, "probe2"), "w").then(async (f) => { await f.close(); return f; })) as { datasync(): Promise<void> };
     const spy = vi.spyOn(proto, "datasync").mockRejectedValueOnce(new Error("EIO: i/o error"));
     await expect(barrier.wait()).rejects.toThrow(/EIO/);
-    await expect(barrier.wait()).resolves.toBeUndefined();
-    expect(spy).toHaveBeenCalledTimes(2);
+    await expect(barrier.wait()).rejects.toThrow(/cannot promise durability since a sync failed: EIO/);
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(failures).toEqual(["EIO: i/o error"]);
     await barrier.close();
+    db.close();
+  });
+
+  it("opens the WAL again after a failed open (nothing was left unsynced), and refuses waits once closed", async () => {
+    const db = walDb("c.db");
+    const failures: string[] = [];
+    const barrier = createBarrier(db, { onFailure: (err) => failures.push(err.message) });
+    renameSync(join(dir, "c.db-wal"), join(dir, "c.db-wal.away")); // the open fails with ENOENT
+    await expect(barrier.wait()).rejects.toThrow(/ENOENT/);
+    renameSync(join(dir, "c.db-wal.away"), join(dir, "c.db-wal"));
+    await expect(barrier.wait()).resolves.toBeUndefined();
+    expect(failures).toEqual([]);
+    await barrier.close();
+    await expect(barrier.wait()).rejects.toThrow(/closed/);
     db.close();
   });
 

@@ -5,6 +5,7 @@
 // synchronous=FULL, which syncs the same file inside each commit, on the caller's thread.
 import type Database from "better-sqlite3";
 import { open, type FileHandle } from "node:fs/promises";
+import { realpathSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** Syncs what is committed. */
@@ -17,22 +18,53 @@ export interface Barrier {
 
 const noop = () => undefined;
 
+/** What a barrier does when a sync fails. */
+export interface BarrierOptions {
+  /**
+   * Called once, with the error, when a sync failed. From then on every wait rejects: SQLite
+   * counts those frames as committed and later commits build on them, and Linux reports a
+   * writeback error to one fsync only, so nothing written after it can be promised any more. The
+   * owner should stop (a restart lets SQLite recover the WAL up to the last good frame).
+   */
+  readonly onFailure?: (err: Error) => void;
+}
+
 /** A barrier over db's WAL; one that resolves at once for a database without a WAL file (memory, rollback journal). */
-export function createBarrier(db: Database.Database): Barrier {
+export function createBarrier(db: Database.Database, options: BarrierOptions = {}): Barrier {
   const wal = !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal";
+  // SQLite keeps the WAL beside the real file when the database path is a symlink.
+  const real = wal ? realpathSync(db.name) : db.name;
   let file: Promise<FileHandle> | undefined;
   let running: Promise<void> | undefined;
   let next: Promise<void> | undefined;
+  let failed: Error | undefined;
+  let closed = false;
+
+  const fail = (err: unknown) => {
+    if (failed) return;
+    failed = err instanceof Error ? err : new Error(String(err));
+    options.onFailure?.(failed);
+  };
 
   let dirSynced = false;
   const syncFile = async () => {
-    file ??= open(`${db.name}-wal`, "r");
-    await (await file).datasync();
-    // Once: the directory entry of the WAL file, which SQLite created without syncing it.
-    if (!dirSynced) {
-      const dir = await open(dirname(db.name), "r");
-      try { await dir.sync(); } finally { await dir.close(); }
-      dirSynced = true;
+    if (!file) {
+      file = open(`${real}-wal`, "r");
+      // A failed open (EMFILE in a storm) rejects this wait only: the next one opens again.
+      file.catch(() => { file = undefined; });
+    }
+    const handle = await file;
+    try {
+      await handle.datasync();
+      // Once: the directory entry of the WAL file, which SQLite created without syncing it.
+      if (!dirSynced) {
+        const dir = await open(dirname(real), "r");
+        try { await dir.sync(); } finally { await dir.close(); }
+        dirSynced = true;
+      }
+    } catch (err) {
+      fail(err);
+      throw err;
     }
   };
 
@@ -45,14 +77,17 @@ export function createBarrier(db: Database.Database): Barrier {
 
   return {
     wait() {
+      if (failed) return Promise.reject(new Error(`the inventory cannot promise durability since a sync failed: ${failed.message}`, { cause: failed }));
+      if (closed) return Promise.reject(new Error("the inventory is closed"));
       // Without a WAL, each commit synced (or, in memory, there is no disk).
       if (!wal) return Promise.resolve();
       if (!running) return start();
       // The running sync may have started before the caller's commit: wait for a fresh one.
-      next ??= running.then(noop, noop).then(() => { next = undefined; return start(); });
+      next ??= running.then(noop, noop).then(() => { next = undefined; return failed ? Promise.reject(failed) : start(); });
       return next;
     },
     async close() {
+      closed = true;
       const f = file;
       file = undefined;
       await (await f?.catch(() => undefined))?.close();

@@ -25,7 +25,7 @@ export function createInventory(options: InventoryOptions): Inventory {
   const logger = options.logger ?? SILENT;
   const syncOnCommit = options.syncOnCommit !== false;
   const db = openDatabase(options.path, { syncOnCommit });
-  const barrier = createBarrier(db);
+  const barrier = createBarrier(db, options.onDurabilityLost ? { onFailure: options.onDurabilityLost } : {});
   const q = prepareStatements(db);
 
   function canonicalMac(text: string): string {

@@ -194,4 +194,9 @@ export interface InventoryOptions {
    * told about (a DHCP sighting, an installer's log line) then cost no fsync at all.
    */
   readonly syncOnCommit?: boolean;
+  /**
+   * A sync of the WAL failed (an I/O error): from then on durable() and group commits reject,
+   * since nothing written after a lost write can be promised. The owner should stop and restart.
+   */
+  readonly onDurabilityLost?: (err: Error) => void;
 }

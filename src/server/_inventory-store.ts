@@ -44,9 +44,9 @@ export function inventoryBootStore(inventory: Inventory, logger: { warn(obj: obj
     },
     async advance(name, state, event) {
       const node = inventory.getByName(name);
-      // Already there (an installer fetching its answer file again): nothing to record, and no
-      // fsync per request, which had capped answer files at ~100 req/s.
-      if (!node || node.state === state) return;
+      // Already there (an installer fetching its answer file again): nothing to record, but what
+      // was read must be on disk before it is served (a shared sync, not one per request).
+      if (!node || node.state === state) return inventory.durable();
       inventory.appendEvent(node.id, { type: event, message: `${event} -> ${state}` });
       move(node.id, state, event);
       await inventory.durable();

@@ -39,6 +39,8 @@ export interface MasterOptions {
   readonly skipPreflight?: boolean;
   /** Clock for leases (tests). */
   readonly now?: () => number;
+  /** The master cannot go on safely (the inventory lost a write to an I/O error); `maekin serve` exits for systemd to restart it. Default: logged. */
+  readonly onFatal?: (err: Error) => void;
 }
 
 /** A running master. */
@@ -75,7 +77,13 @@ export async function startMaster(options: MasterOptions): Promise<Master> {
   const metrics = createMetrics();
   // The event loop never waits for the disk: writes sync off-loop, and whoever answers a client
   // waits for inventory.durable() first.
-  const inventory = createInventory({ path: `${stateDir}/inventory.db`, clock: { now }, logger: portLogger(logger), syncOnCommit: false });
+  const inventory = createInventory({
+    path: `${stateDir}/inventory.db`, clock: { now }, logger: portLogger(logger), syncOnCommit: false,
+    onDurabilityLost: (err) => {
+      logger.fatal({ err }, "the inventory's disk failed a sync: nothing can be promised durable any more; restart the master");
+      options.onFatal?.(err);
+    },
+  });
   for (const node of cluster.nodes) inventory.ensureNode({ name: node.name, mac: node.mac, ip: node.ip, profile: node.profile });
   const adminToken = await ensureAdminToken(stateDir);
   const ca = await ensureCa(stateDir, cluster.name);
