@@ -34,7 +34,8 @@ export async function makeAssets(dir: string, sizes: { kernel: number; initrd: n
 /**
  * Starts the master as operators run it, the compiled `maekin serve` (run `npm run build` first),
  * with the assets imported into its state dir (assets/debian-12/...); resolves with its admin token.
- * BENCH_MASTER_PROF=DIR adds `--cpu-prof` (a .cpuprofile per master in DIR, written at stop).
+ * BENCH_MASTER_PROF=DIR adds `--cpu-prof` (a .cpuprofile per master in DIR, written at stop);
+ * BENCH_MASTER_FLAGS="--flag ..." adds node flags (to try V8 settings).
  */
 export async function startMasterWith(ctx: BenchContext, stateDir: string, assets: Assets): Promise<{ server: Server; adminToken: string }> {
   await mkdir(join(stateDir, "assets", "debian-12"), { recursive: true, mode: 0o700 });
@@ -46,7 +47,8 @@ export async function startMasterWith(ctx: BenchContext, stateDir: string, asset
   await writeFile(config, benchMasterConfig());
   const bin = join(REPO, "bin", "maekin.js");
   if (!existsSync(join(REPO, "dist", "cli", "main.js"))) throw new Error("the bench runs the compiled master: npm run build first");
-  const prof = process.env.BENCH_MASTER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_MASTER_PROF}`] : [];
+  const prof = [...(process.env.BENCH_MASTER_FLAGS?.split(" ").filter(Boolean) ?? []),
+    ...(process.env.BENCH_MASTER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_MASTER_PROF}`] : [])];
   const server = await startServer(ctx.net, ctx.mk, "maekin-master", [process.execPath, ...prof, bin, "serve", "-c", config, "--state-dir", stateDir],
     { line: /maekin master is serving/ }, REPO);
   const adminToken = (await readFile(join(stateDir, "admin.token"), "utf8")).trim();
