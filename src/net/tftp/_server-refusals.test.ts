@@ -3,7 +3,7 @@ import { createSocket } from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { decode, encode } from "./_codec.js";
 import { bufferHandler } from "./_handlers.js";
-import { createLoopback, pattern, sha } from "./_test-client.js";
+import { createLoopback, opsReceived, pattern, sha } from "./_test-client.js";
 
 const { start, udp, fetch, cleanup } = createLoopback();
 afterEach(cleanup);
@@ -102,11 +102,7 @@ describe("createTftpServer refusals and lifecycle", () => {
   it("close() aborts running transfers with an ERROR and frees every socket", async () => {
     const { port, server } = await start({ handler: bufferHandler({ "f.bin": file }), timeoutMs: 5000 });
     const client = await udp();
-    const got: string[] = [];
-    client.on("message", (m) => {
-      const d = decode(m);
-      if (d.ok) got.push(d.packet.op);
-    });
+    const got = opsReceived(client);
     client.send(encode({ op: "RRQ", filename: "f.bin", mode: "octet", options: [] }), port, "127.0.0.1");
     await expect.poll(() => got.length).toBe(1);
     await server.close();

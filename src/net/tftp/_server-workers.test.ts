@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { decode, encode } from "./_codec.js";
+import { encode } from "./_codec.js";
 import { bufferHandler, fileTreeHandler } from "./_handlers.js";
-import { createLoopback, pattern, sha } from "./_test-client.js";
+import { createLoopback, opsReceived, pattern, sha } from "./_test-client.js";
 import type { TransferReport } from "./_types.js";
 
 const run = promisify(execFile);
@@ -95,11 +95,7 @@ describe("createTftpServer with transfer workers", () => {
   it("close() aborts a worker's transfer with an ERROR, and counts it failed", async () => {
     const { port, server } = await serve({ timeoutMs: 5000 });
     const client = await udp();
-    const got: string[] = [];
-    client.on("message", (m) => {
-      const d = decode(m);
-      if (d.ok) got.push(d.packet.op);
-    });
+    const got = opsReceived(client);
     client.send(encode({ op: "RRQ", filename: "f.bin", mode: "octet", options: [] }), port, "127.0.0.1");
     await expect.poll(() => got.length, { timeout: 10_000 }).toBe(1);
     await server.close();

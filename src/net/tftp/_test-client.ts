@@ -132,3 +132,13 @@ export const pattern = (size: number): Buffer => {
 
 /** sha256 in hex, to compare files without printing megabytes on a failure. */
 export const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+
+/** The ops (DATA, OACK, ERROR, ...) of every valid packet `client` receives, as they come. */
+export function opsReceived(client: Socket): string[] {
+  const ops: string[] = [];
+  client.on("message", (m) => {
+    const d = decode(m);
+    if (d.ok) ops.push(d.packet.op);
+  });
+  return ops;
+}

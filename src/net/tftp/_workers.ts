@@ -5,19 +5,11 @@
 // handing one to a worker copies nothing.
 import { Worker } from "node:worker_threads";
 import { runBytes, type PacketRun } from "./_packets.js";
-import type { TftpOption } from "./_packet.js";
-import type { Transfer, TransferOutcome } from "./_transfer.js";
+import type { Transfer, TransferOptions, TransferOutcome } from "./_transfer.js";
 import type { TftpLogger } from "./_types.js";
 
-/** What a worker transfer runs with (the same settings as a main-thread one). */
-export interface WorkerSettings {
-  readonly blksize: number;
-  readonly windowsize: number;
-  readonly oack: readonly TftpOption[];
-  readonly timeoutMs: number;
-  readonly maxTimeoutMs: number;
-  readonly retries: number;
-}
+/** What a worker transfer runs with: the same settings as a main-thread one. */
+export type WorkerSettings = Pick<TransferOptions, "blksize" | "windowsize" | "oack" | "timeoutMs" | "maxTimeoutMs" | "retries">;
 
 /** A transfer for a worker: send the whole image `run` (blocks from 1) to `client`. */
 export interface WorkerJob {
