@@ -30,9 +30,12 @@ export function parseRange(header: string | undefined, size: number): { start: n
     end = size - 1;
   } else {
     start = Number(match[1]);
+    // RFC 9110 section 14.1.1: a last position below the first makes the range invalid, and an
+    // invalid Range header is ignored (the whole file), not refused.
+    if (match[2] !== "" && Number(match[2]) < start) return undefined;
     end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
   }
-  if (start >= size || start > end) return "unsatisfiable";
+  if (start >= size) return "unsatisfiable";
   return { start, end };
 }
 
