@@ -29,9 +29,14 @@ export interface BarrierOptions {
   readonly onFailure?: (err: Error) => void;
 }
 
+/** True when db is a file in WAL mode (so a commit under synchronous=NORMAL leaves its frames unsynced). */
+export function usesWal(db: Database.Database): boolean {
+  return !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal";
+}
+
 /** A barrier over db's WAL; one that resolves at once for a database without a WAL file (memory, rollback journal). */
 export function createBarrier(db: Database.Database, options: BarrierOptions = {}): Barrier {
-  const wal = !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal";
+  const wal = usesWal(db);
   // SQLite keeps the WAL beside the real file when the database path is a symlink.
   const real = wal ? realpathSync(db.name) : db.name;
   let file: Promise<FileHandle> | undefined;

@@ -7,7 +7,7 @@
 // written, not synced), then the barrier (_barrier.ts) fdatasyncs the WAL on the thread pool
 // before anyone is told. The connection's own setting is restored after each batch.
 import type Database from "better-sqlite3";
-import { createBarrier, type Barrier } from "./_barrier.js";
+import { createBarrier, usesWal, type Barrier } from "./_barrier.js";
 
 /** Queues writes into shared transactions. */
 export interface GroupCommit {
@@ -26,7 +26,7 @@ type Outcome = { ok: true; value: unknown } | { ok: false; err: unknown };
  */
 export function createGroupCommit(db: Database.Database, schedule: (flush: () => void) => void = (flush) => setImmediate(flush), barrier: Barrier = createBarrier(db)): GroupCommit {
   let queue: Job[] = [];
-  const wal = !db.memory && String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal";
+  const wal = usesWal(db);
 
   /** Runs the batch in one transaction; throws when the commit failed (nothing of it is stored). */
   function commit(jobs: readonly Job[]): Outcome[] {
