@@ -2,6 +2,7 @@
 import { dirname, resolve } from "node:path";
 import { loadConfig } from "../config/index.js";
 import { createCluster } from "../model/cluster.js";
+import { boundHeapGrowth } from "../server/_heap.js";
 import { createLogger } from "../server/_logger.js";
 import { startMaster } from "../server/_master.js";
 import { MasterStartError } from "../server/_preflight.js";
@@ -38,6 +39,7 @@ Options:
     let fatal: (reason: string) => void = () => undefined;
     const failed = new Promise<string>((done) => { fatal = done; });
     let master;
+    boundHeapGrowth();
     try {
       master = await startMaster({ cluster, stateDir, logger, onFatal: () => fatal("fatal") });
     } catch (err) {
