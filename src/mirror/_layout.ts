@@ -5,8 +5,13 @@ import { join } from "node:path";
 export const SUITE = "bookworm";
 /** Other names of the suite that installers and apt ask for: links to dists/bookworm. */
 export const SUITE_ALIASES = ["oldstable"] as const;
-/** The next release, where udebs missing from the archive may be found (substitute step only). */
-export const NEXT_SUITE = "trixie";
+/**
+ * The next release, where udebs missing from the archive may be found (substitute step only):
+ * by its codename, else by its alias `stable`, whose index an archive mid-sync (or a caching
+ * proxy) may hold consistent while the codename's is not: on 2026-11-23 the archive here served
+ * dists/trixie's Packages.xz not matching its Release, and dists/stable's matching.
+ */
+export const NEXT_SUITES = ["trixie", "stable"] as const;
 
 /** URL paths under the master's HTTP root. */
 export const MIRROR_URLS = {

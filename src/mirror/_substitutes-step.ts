@@ -34,6 +34,7 @@ export interface Substitute {
 export interface SubstituteStepOptions {
   readonly missing: FetchResult["failed"];
   readonly debApt: AptRoot;
+  /** A later release's installer source, already updated (see firstUsable). */
   readonly nextApt: AptRoot;
   readonly debRecords: readonly Stanza[];
   readonly udebRecords: readonly Stanza[];
@@ -47,7 +48,6 @@ export interface SubstituteStepOptions {
 export async function substituteStep(o: SubstituteStepOptions): Promise<{ substitutes: Substitute[]; missing: FetchResult["failed"] }> {
   const debs = new Map(o.debRecords.map((d) => [d.get("Package")!, d]));
   const udebNames = new Set(o.udebRecords.map((u) => u.get("Package")!));
-  await o.nextApt.update();
   const nextUdebs = new Map((await o.nextApt.records()).map((u) => [u.get("Package")!, u]));
   const scratch = join(o.layout.work, "substitutes");
   const substitutes: Substitute[] = [];

@@ -11,7 +11,7 @@ import { fetchIntoPool } from "./_fetch.js";
 import { ensureSigningKey } from "./_gpg.js";
 import { componentRelease, suiteRelease, type IndexFile, type SuiteInfo } from "./_index.js";
 import { keyringInitrd, readInstallerFacts } from "./_keyring.js";
-import { mirrorLayout, NEXT_SUITE, SUITE, SUITE_ALIASES } from "./_layout.js";
+import { mirrorLayout, NEXT_SUITES, SUITE, SUITE_ALIASES } from "./_layout.js";
 import { debRequests, LVM_UDEBS, neededClosure, parseSimulation, selectUdebs, unsatisfiable } from "./_plan.js";
 import { substituteStep, type Substitute } from "./_substitutes-step.js";
 
@@ -113,7 +113,7 @@ export async function syncMirror(options: SyncOptions): Promise<SyncSummary> {
   let stillMissing = toSubstitute;
   if (toSubstitute.length > 0) {
     step(`SUBSTITUTES: ${toSubstitute.length} needed udebs the archive refused; standing in for them (listed in ${relative(layout.root, layout.substitutes)})`);
-    const nextApt = await createAptRoot(join(layout.work, "apt-udeb-next"), source(NEXT_SUITE, "main/debian-installer"));
+    const nextApt = await firstUsable(NEXT_SUITES.map((suite) => ({ suite, open: () => createAptRoot(join(layout.work, `apt-udeb-next-${suite}`), source(suite, "main/debian-installer")) })), log);
     ({ substitutes, missing: stillMissing } = await substituteStep({
       missing: toSubstitute, debApt, nextApt, debRecords, udebRecords, layout, log,
       available: provides([...udebs.filter((u) => !udebResult.failed.some((f) => f.stanza === u)), ...facts.status]),
@@ -237,3 +237,22 @@ export function substitutesManifest(substitutes: readonly Substitute[], date: Da
   return head + substitutes.map((s) => `${s.name} ${s.version}: ${s.file} (${s.kind}: ${s.why}; sha256 ${s.sha256})\n`).join("");
 }
 
+/**
+ * The first source of the next release whose installer index apt can fetch and verify, updated; a refused one
+ * is logged and the next tried. Throws the last refusal when none can be had.
+ */
+export async function firstUsable(roots: readonly { suite: string; open: () => Promise<AptRoot> }[], log: (line: string) => void): Promise<AptRoot> {
+  let last: unknown = new MirrorError("no later release to take substitutes from", { code: "MIRROR_UPSTREAM" });
+  for (const { suite, open } of roots) {
+    const apt = await open();
+    try {
+      await apt.update();
+      return apt;
+    } catch (err) {
+      if (!(err instanceof MirrorError)) throw err;
+      log(`substitutes: ${suite} cannot be used: ${err.message}`);
+      last = err;
+    }
+  }
+  throw last;
+}
