@@ -2,11 +2,15 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { boundHeapGrowth, HEAP_GROWING_FLAG } from "./_heap.js";
 
+const HEAP_TS = new URL("./_heap.ts", import.meta.url).href;
+
 // A child that keeps ~30 MB live while it allocates 13x that, and prints the largest old
 // generation it saw: the factor under test decides how far that runs ahead of the live data.
+// It calls boundHeapGrowth itself (through tsx), so a wrong flag string fails here too.
 const CHURN = `
-const v8 = require("node:v8");
-if (process.argv[1] !== "0") v8.setFlagsFromString("${HEAP_GROWING_FLAG}=" + process.argv[1]);
+import v8 from "node:v8";
+import { boundHeapGrowth } from "${HEAP_TS}";
+if (process.argv[1] !== "0") boundHeapGrowth(Number(process.argv[1]));
 const live = new Array(600).fill(null);
 let peak = 0;
 for (let i = 0; i < 8000; i++) {
@@ -15,7 +19,7 @@ for (let i = 0; i < 8000; i++) {
 }
 console.log(peak);
 `;
-const oldPeak = (percent: number) => Number(execFileSync(process.execPath, ["-e", CHURN, String(percent)], { encoding: "utf8", timeout: 60_000 }).trim());
+const oldPeak = (percent: number) => Number(execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", CHURN, String(percent)], { encoding: "utf8", timeout: 60_000 }).trim());
 
 describe("boundHeapGrowth", () => {
   it("names a flag this Node's V8 has (setFlagsFromString ignores unknown ones silently)", () => {
