@@ -43,6 +43,9 @@ async function startPeerStack(ctx: BenchContext, dir: string, assetsDir: string)
 /** Runs the boot-storm figures. */
 export async function benchStorm(ctx: BenchContext): Promise<Figure[]> {
   // BENCH_STORM_N=250,1000 picks the node counts (to rerun one size without the others).
+  // BENCH_STORM_WINDOWSIZE: the TFTP windowsize the simulated firmware asks for; 4 is what OVMF
+  // asks (captured), 1 asks for none (lock-step, as BIOS PXE ROMs do).
+  const windowsize = Number(process.env.BENCH_STORM_WINDOWSIZE ?? 4);
   const sizes = process.env.BENCH_STORM_N?.split(",").map(Number).filter((x) => x > 0) ?? (ctx.quick ? [25] : [50, 250, 1000]);
   // Scaled-down installer files: N = 1000 moves 5 GB instead of 48 GB, so a run stays within minutes.
   const assetsDir = join(ctx.tmp, "storm-assets");
@@ -67,7 +70,7 @@ export async function benchStorm(ctx: BenchContext): Promise<Figure[]> {
           let r: StormResult = { makespanS: Number.NaN, ok: 0, failures: n, p50S: Number.NaN, p99S: Number.NaN };
           try {
             const out = await ctx.net.exec(ctx.cli, [process.execPath, "--import", "tsx", join(REPO, "bench/clients/storm.ts"),
-              JSON.stringify({ server: target.server, giaddr: target.client, nodes: n, macStart })], 660_000);
+              JSON.stringify({ server: target.server, giaddr: target.client, nodes: n, macStart, windowsize })], 660_000);
             r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as StormResult;
           } catch (err) {
             console.log(`    storm ${side} N=${n} round ${round} failed: ${(err as Error).message.split("\n")[0]}`);

@@ -1,7 +1,7 @@
 // Boot-storm client, for the client namespace: N simulated UEFI nodes, all at once, each doing
-// DORA (PXE firmware) -> TFTP the boot file -> DORA as iPXE -> HTTP script, kernel, initrd,
-// answer file -> POST events -> POST register. DHCP goes through one relay socket (giaddr).
-// Usage: storm.ts '{"server":"..","giaddr":"..","nodes":N,"macStart":M}'
+// DORA (PXE firmware) -> TFTP the boot file as the firmware does (below) -> DORA as iPXE -> HTTP
+// script, kernel, initrd, answer file -> POST events -> POST register. DHCP goes through one relay socket (giaddr).
+// Usage: storm.ts '{"server":"..","giaddr":"..","nodes":N,"macStart":M,"windowsize":4}'
 // Prints {makespanS, ok, failures, p50S, p99S, phases, clientCpuS, firstError}: `phases` are the
 // per-node median seconds of each step, to show what dominates; clientCpuS shows whether this
 // client (one process, the same work against either stack) could be the bottleneck.
@@ -9,7 +9,7 @@ import { createSocket, type Socket } from "node:dgram";
 import { Agent, request } from "node:http";
 import { quantile } from "../_stats.js";
 
-interface Args { server: string; giaddr: string; nodes: number; macStart: number }
+interface Args { server: string; giaddr: string; nodes: number; macStart: number; windowsize?: number }
 const a = JSON.parse(process.argv[2] ?? "{}") as Args;
 const ip4 = (s: string) => Buffer.from(s.split(".").map(Number));
 const VENDOR = Buffer.from("PXEClient:Arch:00007:UNDI:003016");
@@ -71,44 +71,100 @@ async function dora(mac: Buffer, ipxe: boolean): Promise<{ ip: string; file: str
   return { ip: [...ack.subarray(16, 20)].join("."), file, next };
 }
 
-// ---- TFTP, lock-step like iPXE (blksize 1432 is what iPXE asks for)
-async function tftpGet(host: string, file: string): Promise<number> {
+// ---- TFTP as UEFI firmware does it. Captured from OVMF's own PXE (edk2 2022.11, Debian 12) loading
+// ipxe.efi from maekin in test/boot-qemu.test.ts: a size probe (RRQ tsize 0, blksize 1468,
+// windowsize 4) ended by an ERROR (8, "User aborted the transfer") once the OACK came, then the
+// RRQ itself (blksize 1468, windowsize 4) from a new port, ACKing every 4th block (RFC 7440).
+// A server that grants no windowsize in its OACK (dnsmasq, tftpd-hpa) gets lock-step, as from
+// the firmware. `windowsize: 1` in the args asks for none (lock-step, as BIOS PXE ROMs do).
+const BLKSIZE = 1468;
+const rrq = (file: string, opts: [string, number][]) =>
+  Buffer.from(`\0\x01${file}\0octet\0${opts.map(([k, v]) => `${k}\0${v}\0`).join("")}`, "latin1");
+const ABORT = Buffer.from("\0\x05\0\x08User aborted the transfer\0", "latin1");
+function oackOption(msg: Buffer, name: string): number | undefined {
+  const parts = msg.subarray(2).toString("latin1").split("\0");
+  for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i]!.toLowerCase() === name) return Number(parts[i + 1]);
+  return undefined;
+}
+
+async function withSocket<T>(run: (sock: Socket) => Promise<T>): Promise<T> {
   const sock: Socket = createSocket("udp4");
   await new Promise<void>((r) => sock.bind(0, r));
   try {
-    return await new Promise<number>((resolve, reject) => {
-      let got = 0;
-      let expect = 1;
-      let peerPort = 0;
-      let blksize = 512;
-      let last: Buffer = Buffer.concat([Buffer.from([0, 1]), Buffer.from(`${file}\0octet\0blksize\x001432\0tsize\x000\0`)]);
-      let lastTo = 69;
-      let tries = 0;
-      let heard = true; // something arrived since the last tick
-      const send = () => sock.send(last, lastTo, host);
-      // Resend the last packet only after a second without a reply, as iPXE does.
-      const timer = setInterval(() => {
-        if (heard) { heard = false; return; }
-        if (++tries > 8) { clearInterval(timer); reject(new Error("TFTP timeout")); } else send();
-      }, 1000);
-      const ack = (block: number) => { last = Buffer.from([0, 4, (block >> 8) & 255, block & 255]); lastTo = peerPort; tries = 0; send(); };
-      sock.on("message", (msg, rinfo) => {
-        heard = true;
-        const op = msg.readUInt16BE(0);
-        if (peerPort === 0) peerPort = rinfo.port;
-        if (op === 6) { blksize = Number(/blksize\0(\d+)/.exec(msg.toString("latin1"))?.[1] ?? 512); ack(0); return; }
-        if (op === 5) { clearInterval(timer); reject(new Error(`TFTP error: ${msg.subarray(4).toString("latin1")}`)); return; }
-        if (op !== 3) return;
-        const block = msg.readUInt16BE(2);
-        if (block === (expect & 0xffff)) { got += msg.length - 4; expect++; }
-        ack(block);
-        if (block === ((expect - 1) & 0xffff) && msg.length - 4 < blksize) { clearInterval(timer); resolve(got); }
-      });
-      send();
-    });
+    return await run(sock);
   } finally {
     sock.close();
   }
+}
+
+/** Sends `first` and calls `onMessage` for each reply; resends the last packet after a second of silence. */
+function conversation<T>(sock: Socket, host: string, first: Buffer,
+  onMessage: (msg: Buffer, port: number, reply: (b: Buffer, port: number) => void, done: (v: T) => void, fail: (e: Error) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let last = first;
+    let lastTo = 69;
+    let tries = 0;
+    let heard = true; // something arrived since the last tick
+    const send = () => sock.send(last, lastTo, host);
+    const timer = setInterval(() => {
+      if (heard) { heard = false; return; }
+      if (++tries > 8) { clearInterval(timer); reject(new Error("TFTP timeout")); } else send();
+    }, 1000);
+    const reply = (b: Buffer, port: number) => { last = b; lastTo = port; tries = 0; send(); };
+    const done = (v: T) => { clearInterval(timer); resolve(v); };
+    const fail = (e: Error) => { clearInterval(timer); reject(e); };
+    sock.on("message", (msg, rinfo) => {
+      heard = true;
+      if (msg.readUInt16BE(0) === 5) fail(new Error(`TFTP error: ${msg.subarray(4).toString("latin1")}`));
+      else onMessage(msg, rinfo.port, reply, done, fail);
+    });
+    send();
+  });
+}
+
+async function tftpGet(host: string, file: string, windowsize: number): Promise<number> {
+  const win: [string, number][] = windowsize > 1 ? [["windowsize", windowsize]] : [];
+  // The size probe: the firmware ends it as soon as it has the OACK.
+  await withSocket((sock) => conversation<void>(sock, host, rrq(file, [["tsize", 0], ["blksize", BLKSIZE], ...win]), (msg, port, _reply, done) => {
+    sock.send(ABORT, port, host);
+    done();
+  }));
+  return withSocket((sock) => {
+    let got = 0;
+    let expect = 1; // next block wanted, not wrapped
+    let inWindow = 0; // blocks taken since the last ACK
+    let blksize = 512;
+    let granted = 1;
+    let resynced = false; // an out-of-order block was answered since the last progress
+    let peer = 0;
+    const ackOf = (block: number) => Buffer.from([0, 4, (block >> 8) & 255, block & 255]);
+    return conversation<number>(sock, host, rrq(file, [["blksize", BLKSIZE], ...win]), (msg, port, reply, done) => {
+      const op = msg.readUInt16BE(0);
+      if (op === 6 && peer === 0) {
+        peer = port;
+        blksize = oackOption(msg, "blksize") ?? 512;
+        granted = oackOption(msg, "windowsize") ?? 1;
+        reply(ackOf(0), port);
+        return;
+      }
+      if (op !== 3) return;
+      peer ||= port;
+      const block = msg.readUInt16BE(2);
+      const final = msg.length - 4 < blksize;
+      if (block === (expect & 0xffff)) {
+        got += msg.length - 4;
+        expect++;
+        resynced = false;
+        if (final || ++inWindow >= granted) { inWindow = 0; reply(ackOf(block), port); }
+        if (final) done(got);
+      } else if (!resynced) {
+        // A gap or a repeat: ACK the last block in order, once, and the server goes on from there.
+        resynced = true;
+        inWindow = 0;
+        reply(ackOf((expect - 1) & 0xffff), port);
+      }
+    });
+  });
 }
 
 // ---- HTTP over node:http: one keep-alive agent, no connection limit (fetch's web streams cost
@@ -139,8 +195,8 @@ const facts = { hostname: "n", cpu: { model: "Bench CPU", count: 2, vmx: true },
   nics: [{ name: "ens3", mac: "52:54:00:00:00:01", up: true, master: "br0" }], kvm: { present: true, usable: true },
   libvirt: { version: "9.0.0", domains: 0 }, bridge: { name: "br0", exists: true, up: true, address: "10.80.0.50" } };
 
-const PHASES = ["dhcp", "tftp", "dhcpIpxe", "http", "events", "register"] as const;
-const phaseTimes: Record<(typeof PHASES)[number], number[]> = { dhcp: [], tftp: [], dhcpIpxe: [], http: [], events: [], register: [] };
+const PHASES = ["dhcp", "tftp", "dhcpIpxe", "script", "assets", "answer", "events", "register"] as const;
+const phaseTimes = Object.fromEntries(PHASES.map((p) => [p, [] as number[]])) as Record<(typeof PHASES)[number], number[]>;
 
 async function boot(n: number): Promise<void> {
   const mac = Buffer.from([0x52, 0x54, 0x01, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
@@ -149,7 +205,7 @@ async function boot(n: number): Promise<void> {
   const fw = await dora(mac, false);
   if (!fw.file) throw new Error("no boot file for PXE firmware");
   lap("dhcp");
-  const loader = await tftpGet(fw.next, fw.file);
+  const loader = await tftpGet(fw.next, fw.file, a.windowsize ?? 4);
   if (loader <= 0) throw new Error("empty boot file");
   lap("tftp");
   const ipxe = await dora(mac, true);
@@ -161,11 +217,12 @@ async function boot(n: number): Promise<void> {
   const initrd = /^initrd\s+(?:--name\s+\S+\s+)?(\S+)/m.exec(script.text)?.[1];
   const answer = /(?:url|preseed\/url|inst\.ks)=(\S+)/.exec(script.text)?.[1];
   if (!kernel || !initrd || !answer) throw new Error("boot script lacks kernel, initrd or answer URL");
+  lap("script");
   for (const u of [kernel, initrd, answer]) {
     const r = await get(u);
     if (r.status !== 200 || r.bytes === 0) throw new Error(`GET ${u}: HTTP ${r.status}`);
+    if (u !== kernel) lap(u === answer ? "answer" : "assets");
   }
-  lap("http");
   const token = /\/install\/([^/]+)\//.exec(answer)?.[1] ?? "";
   const base = new URL(ipxe.file).origin;
   for (const type of ["install.started", "install.done"]) {
