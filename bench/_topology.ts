@@ -7,9 +7,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTestNet, type TestNet } from "../test/harness/netns.js";
 
-/** Addresses on the two links; /14 so that DHCP pools hold 250k leases. */
-export const MK = { server: "10.80.0.1", client: "10.80.0.2", cidr: 14, subnet: "10.80.0.0/14", pool: ["10.80.1.0", "10.83.255.254"] } as const;
-export const PEER = { server: "10.84.0.1", client: "10.84.0.2", cidr: 14, subnet: "10.84.0.0/14", pool: ["10.84.1.0", "10.87.255.254"] } as const;
+/**
+ * Addresses on the two links; /12 so that DHCP pools hold 1M leases: a 10 s DHCP run after
+ * pre-loading 50k leases hands out ~190k more at 19k/s, and a /14 (262k) ran out near its end.
+ */
+export const MK = { server: "10.80.0.1", client: "10.80.0.2", cidr: 12, subnet: "10.80.0.0/12", pool: ["10.80.1.0", "10.95.255.254"] } as const;
+export const PEER = { server: "10.96.0.1", client: "10.96.0.2", cidr: 12, subnet: "10.96.0.0/12", pool: ["10.96.1.0", "10.111.255.254"] } as const;
 
 /** The repository root (where tsx and the sources are). */
 export const REPO = dirname(dirname(fileURLToPath(import.meta.url)));

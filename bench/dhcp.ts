@@ -11,9 +11,9 @@ import { MK, PEER, REPO, type BenchContext } from "./_topology.js";
 const INFLIGHT = 64;
 type Peer = "kea" | "dnsmasq";
 
-/** The i-th pre-loaded lease: addresses from the top of the pool down, MACs in their own range. */
-function preloaded(i: number, base: readonly [number, number]): { ip: string; mac: string } {
-  const ip = `${base[0]}.${base[1] + 3 - Math.floor(i / 65536)}.${255 - (Math.floor(i / 256) % 256)}.${(253 - (i % 256) + 256) % 256 || 1}`;
+/** The i-th pre-loaded lease: addresses from the top of the pool (`top`, its first two octets) down, MACs in their own range. */
+function preloaded(i: number, top: readonly number[]): { ip: string; mac: string } {
+  const ip = `${top[0]}.${top[1]! - Math.floor(i / 65536)}.${255 - (Math.floor(i / 256) % 256)}.${(253 - (i % 256) + 256) % 256 || 1}`;
   const mac = ["0a", "00", ((i >>> 24) & 255).toString(16), ((i >>> 16) & 255).toString(16), ((i >>> 8) & 255).toString(16), (i & 255).toString(16)]
     .map((x) => x.padStart(2, "0")).join(":");
   return { ip, mac };
@@ -21,8 +21,8 @@ function preloaded(i: number, base: readonly [number, number]): { ip: string; ma
 
 async function writeLeases(kind: "maekin" | Peer, path: string, n: number): Promise<void> {
   const now = Date.now();
-  const base: [number, number] = kind === "maekin" ? [10, 80] : [10, 84];
-  const rows = Array.from({ length: n }, (_, i) => preloaded(i, base));
+  const top = (kind === "maekin" ? MK : PEER).pool[1].split(".").map(Number);
+  const rows = Array.from({ length: n }, (_, i) => preloaded(i, top));
   if (kind === "maekin") {
     const leases = rows.map((r) => ({ mac: r.mac, ip: r.ip, expiresAt: now + 3_600_000, state: "bound" }));
     await writeFile(path, `${JSON.stringify({ version: 1, leases }, null, 1)}\n`);
@@ -73,7 +73,7 @@ async function start(ctx: BenchContext, kind: "maekin" | Peer, dir: string, leas
   await writeLeases(kind, leaseFile, leases);
   return startServer(ctx.net, ctx.peer, "dnsmasq", [bin, "-k", "--conf-file=/dev/null", "--port=0", "--no-ping", "--dhcp-authoritative", "--user=root",
     `--pid-file=${join(dir, "pid")}`, "--log-facility=/dev/null", "--interface=br-prov", `--dhcp-leasefile=${leaseFile}`, "--dhcp-lease-max=400000",
-    `--dhcp-range=${PEER.pool[0]},${PEER.pool[1]},255.252.0.0,1h`, `--dhcp-boot=ipxe.efi,,${PEER.server}`], { proto: "udp", port: 67 });
+    `--dhcp-range=${PEER.pool[0]},${PEER.pool[1]},255.240.0.0,1h`, `--dhcp-boot=ipxe.efi,,${PEER.server}`], { proto: "udp", port: 67 });
 }
 
 interface LoadResult { completed: number; failures: number; seconds: number; p50Ms: number; p99Ms: number; offerP99Ms?: number; ackP99Ms?: number }

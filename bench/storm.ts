@@ -35,7 +35,7 @@ async function startPeerStack(ctx: BenchContext, dir: string, assetsDir: string)
   const nginx = await startNginx(ctx, join(dir, "nginx"), www);
   const dhcp = await startServer(ctx.net, ctx.peer, "dnsmasq", [dnsmasq, "-k", "--conf-file=/dev/null", "--port=0", "--no-ping", "--dhcp-authoritative", "--user=root",
     `--pid-file=${join(dir, "dnsmasq.pid")}`, "--log-facility=/dev/null", "--interface=br-prov", `--dhcp-leasefile=${join(dir, "dnsmasq.leases")}`,
-    "--dhcp-lease-max=400000", `--dhcp-range=${PEER.pool[0]},${PEER.pool[1]},255.252.0.0,1h`, "--enable-tftp", `--tftp-root=${tftp}`, "--tftp-max=4000",
+    "--dhcp-lease-max=400000", `--dhcp-range=${PEER.pool[0]},${PEER.pool[1]},255.240.0.0,1h`, "--enable-tftp", `--tftp-root=${tftp}`, "--tftp-max=4000",
     "--dhcp-userclass=set:ipxe,iPXE", `--dhcp-boot=tag:ipxe,${base}/boot.ipxe`, `--dhcp-boot=tag:!ipxe,ipxe.efi,,${PEER.server}`], { proto: "udp", port: 67 });
   return combine("dnsmasq+nginx+register", [dhcp, ...(nginx ? [nginx] : []), register]);
 }

@@ -5,9 +5,10 @@
 // Prints {makespanS, ok, failures, p50S, p99S, phases, clientCpuS, firstError}: `phases` are the
 // per-node median seconds of each step, to show what dominates; clientCpuS shows whether this
 // client (one process, the same work against either stack) could be the bottleneck.
-import { createSocket, type Socket } from "node:dgram";
+import { createSocket } from "node:dgram";
 import { Agent, request } from "node:http";
 import { quantile } from "../_stats.js";
+import { firmwareTftpGet } from "./_firmware-tftp.js";
 
 interface Args { server: string; giaddr: string; nodes: number; macStart: number; windowsize?: number }
 const a = JSON.parse(process.argv[2] ?? "{}") as Args;
@@ -71,102 +72,6 @@ async function dora(mac: Buffer, ipxe: boolean): Promise<{ ip: string; file: str
   return { ip: [...ack.subarray(16, 20)].join("."), file, next };
 }
 
-// ---- TFTP as UEFI firmware does it. Captured from OVMF's own PXE (edk2 2022.11, Debian 12) loading
-// ipxe.efi from maekin in test/boot-qemu.test.ts: a size probe (RRQ tsize 0, blksize 1468,
-// windowsize 4) ended by an ERROR (8, "User aborted the transfer") once the OACK came, then the
-// RRQ itself (blksize 1468, windowsize 4) from a new port, ACKing every 4th block (RFC 7440).
-// A server that grants no windowsize in its OACK (dnsmasq, tftpd-hpa) gets lock-step, as from
-// the firmware. `windowsize: 1` in the args asks for none (lock-step, as BIOS PXE ROMs do).
-const BLKSIZE = 1468;
-const rrq = (file: string, opts: [string, number][]) =>
-  Buffer.from(`\0\x01${file}\0octet\0${opts.map(([k, v]) => `${k}\0${v}\0`).join("")}`, "latin1");
-const ABORT = Buffer.from("\0\x05\0\x08User aborted the transfer\0", "latin1");
-function oackOption(msg: Buffer, name: string): number | undefined {
-  const parts = msg.subarray(2).toString("latin1").split("\0");
-  for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i]!.toLowerCase() === name) return Number(parts[i + 1]);
-  return undefined;
-}
-
-async function withSocket<T>(run: (sock: Socket) => Promise<T>): Promise<T> {
-  const sock: Socket = createSocket("udp4");
-  await new Promise<void>((r) => sock.bind(0, r));
-  try {
-    return await run(sock);
-  } finally {
-    sock.close();
-  }
-}
-
-/** Sends `first` and calls `onMessage` for each reply; resends the last packet after a second of silence. */
-function conversation<T>(sock: Socket, host: string, first: Buffer,
-  onMessage: (msg: Buffer, port: number, reply: (b: Buffer, port: number) => void, done: (v: T) => void, fail: (e: Error) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let last = first;
-    let lastTo = 69;
-    let tries = 0;
-    let heard = true; // something arrived since the last tick
-    const send = () => sock.send(last, lastTo, host);
-    const timer = setInterval(() => {
-      if (heard) { heard = false; return; }
-      if (++tries > 8) { clearInterval(timer); reject(new Error("TFTP timeout")); } else send();
-    }, 1000);
-    const reply = (b: Buffer, port: number) => { last = b; lastTo = port; tries = 0; send(); };
-    const done = (v: T) => { clearInterval(timer); resolve(v); };
-    const fail = (e: Error) => { clearInterval(timer); reject(e); };
-    sock.on("message", (msg, rinfo) => {
-      heard = true;
-      if (msg.readUInt16BE(0) === 5) fail(new Error(`TFTP error: ${msg.subarray(4).toString("latin1")}`));
-      else onMessage(msg, rinfo.port, reply, done, fail);
-    });
-    send();
-  });
-}
-
-async function tftpGet(host: string, file: string, windowsize: number): Promise<number> {
-  const win: [string, number][] = windowsize > 1 ? [["windowsize", windowsize]] : [];
-  // The size probe: the firmware ends it as soon as it has the OACK.
-  await withSocket((sock) => conversation<void>(sock, host, rrq(file, [["tsize", 0], ["blksize", BLKSIZE], ...win]), (msg, port, _reply, done) => {
-    sock.send(ABORT, port, host);
-    done();
-  }));
-  return withSocket((sock) => {
-    let got = 0;
-    let expect = 1; // next block wanted, not wrapped
-    let inWindow = 0; // blocks taken since the last ACK
-    let blksize = 512;
-    let granted = 1;
-    let resynced = false; // an out-of-order block was answered since the last progress
-    let peer = 0;
-    const ackOf = (block: number) => Buffer.from([0, 4, (block >> 8) & 255, block & 255]);
-    return conversation<number>(sock, host, rrq(file, [["blksize", BLKSIZE], ...win]), (msg, port, reply, done) => {
-      const op = msg.readUInt16BE(0);
-      if (op === 6 && peer === 0) {
-        peer = port;
-        blksize = oackOption(msg, "blksize") ?? 512;
-        granted = oackOption(msg, "windowsize") ?? 1;
-        reply(ackOf(0), port);
-        return;
-      }
-      if (op !== 3) return;
-      peer ||= port;
-      const block = msg.readUInt16BE(2);
-      const final = msg.length - 4 < blksize;
-      if (block === (expect & 0xffff)) {
-        got += msg.length - 4;
-        expect++;
-        resynced = false;
-        if (final || ++inWindow >= granted) { inWindow = 0; reply(ackOf(block), port); }
-        if (final) done(got);
-      } else if (!resynced) {
-        // A gap or a repeat: ACK the last block in order, once, and the server goes on from there.
-        resynced = true;
-        inWindow = 0;
-        reply(ackOf((expect - 1) & 0xffff), port);
-      }
-    });
-  });
-}
-
 // ---- HTTP over node:http: one keep-alive agent, no connection limit (fetch's web streams cost
 // this client several times more CPU per byte, and the client must not be the bottleneck).
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
@@ -205,7 +110,7 @@ async function boot(n: number): Promise<void> {
   const fw = await dora(mac, false);
   if (!fw.file) throw new Error("no boot file for PXE firmware");
   lap("dhcp");
-  const loader = await tftpGet(fw.next, fw.file, a.windowsize ?? 4);
+  const loader = (await firmwareTftpGet(fw.next, fw.file, { windowsize: a.windowsize ?? 4 })).bytes;
   if (loader <= 0) throw new Error("empty boot file");
   lap("tftp");
   const ipxe = await dora(mac, true);

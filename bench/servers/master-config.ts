@@ -1,4 +1,4 @@
-// The bench master's config: the shared example moved onto the bench link (MK addresses, a /14
+// The bench master's config: the shared example moved onto the bench link (MK addresses, a /12
 // pool so that a storm of 1000 nodes, round after round, gets new leases).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
