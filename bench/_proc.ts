@@ -131,10 +131,16 @@ export function stealPercent(a: ReturnType<typeof machineSnapshot>, b: ReturnTyp
   return total > 0 ? (100 * (b.steal - a.steal)) / total : 0;
 }
 
-/** UDP datagrams the kernel dropped in ns because a socket's receive buffer was full (RcvbufErrors). */
-export async function udpRcvbufErrors(net: TestNet, ns: string): Promise<number> {
-  const lines = (await net.exec(ns, ["cat", "/proc/net/snmp"])).split("\n").filter((l) => l.startsWith("Udp:"));
+/** A counter of a namespace's /proc/net/snmp or /proc/net/netstat ("Udp:", "TcpExt:", ...). */
+async function netCounter(net: TestNet, ns: string, file: "snmp" | "netstat", group: string, name: string): Promise<number> {
+  const lines = (await net.exec(ns, ["cat", `/proc/net/${file}`])).split("\n").filter((l) => l.startsWith(`${group}:`));
   const [names, values] = lines.map((l) => l.trim().split(/\s+/));
-  const i = names?.indexOf("RcvbufErrors") ?? -1;
+  const i = names?.indexOf(name) ?? -1;
   return i > 0 ? Number(values?.[i] ?? 0) : 0;
 }
+
+/** UDP datagrams the kernel dropped in ns because a socket's receive buffer was full (RcvbufErrors). */
+export const udpRcvbufErrors = (net: TestNet, ns: string) => netCounter(net, ns, "snmp", "Udp", "RcvbufErrors");
+
+/** Connections dropped because a listen queue was full (each costs the client a SYN retransmission, 1 s). */
+export const tcpListenDrops = (net: TestNet, ns: string) => netCounter(net, ns, "netstat", "TcpExt", "ListenDrops");

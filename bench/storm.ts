@@ -7,7 +7,7 @@ import { copyFile, mkdir, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { combine, makeAssets, startMasterWith, startNginx, startRegister } from "./_web.js";
-import { startServer, udpRcvbufErrors, type Server } from "./_proc.js";
+import { startServer, tcpListenDrops, udpRcvbufErrors, type Server } from "./_proc.js";
 import { which } from "./_peers.js";
 import { figure, note, printFigure, type Figure } from "./_report.js";
 import { MK, PEER, REPO, type BenchContext } from "./_topology.js";
@@ -67,6 +67,7 @@ export async function benchStorm(ctx: BenchContext): Promise<Figure[]> {
           const target = side === "maekin" ? MK : PEER;
           const ns = side === "maekin" ? ctx.mk : ctx.peer;
           const drops0 = await udpRcvbufErrors(ctx.net, ns);
+          const listenDrops0 = await tcpListenDrops(ctx.net, ns);
           let r: StormResult = { makespanS: Number.NaN, ok: 0, failures: n, p50S: Number.NaN, p99S: Number.NaN };
           try {
             const out = await ctx.net.exec(ctx.cli, [process.execPath, "--import", "tsx", join(REPO, "bench/clients/storm.ts"),
@@ -88,6 +89,7 @@ export async function benchStorm(ctx: BenchContext): Promise<Figure[]> {
           note(fig, `${side}.nodeP99S`, r.p99S);
           // Datagrams the server's sockets had no room for (each costs a node a retransmission).
           note(fig, `${side}.udpDrops`, (await udpRcvbufErrors(ctx.net, ns)) - drops0);
+          note(fig, `${side}.listenDrops`, (await tcpListenDrops(ctx.net, ns)) - listenDrops0);
           note(fig, `${side}.clientBusy`, (r.clientCpuS ?? Number.NaN) / r.makespanS);
           for (const [phase, s50] of Object.entries(r.phases ?? {})) note(fig, `${side}.${phase}P50S`, s50);
         }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startMaster, type Master } from "../src/server/_master.js";
+import { HTTP_BACKLOG, startMaster, type Master } from "../src/server/_master.js";
 import { loopbackCluster } from "./fixtures/loopback.js";
 
 const HTTP_PORT = 20000 + (process.pid % 20000);
@@ -62,6 +62,15 @@ describe("maekin master on loopback", () => {
     const ks = await fetch(url(`/install/${token}/ks.cfg`));
     expect(ks.status).toBe(404);
     expect(await ks.text()).toMatch(/node01 installs debian-12: its files are preseed\.cfg, late\.sh/);
+  });
+
+  it("queues a boot storm's connections: its HTTP listen backlog is HTTP_BACKLOG, not Node's 511", async () => {
+    const { stdout } = await promisify(execFile)("ss", ["-ltnH", `sport = :${HTTP_PORT}`]);
+    // For a listening socket, ss shows the backlog as Send-Q; the kernel caps it at somaxconn.
+    const backlog = Number(stdout.trim().split(/\s+/)[2]);
+    const somaxconn = Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8"));
+    expect(backlog).toBe(Math.min(HTTP_BACKLOG, somaxconn));
+    expect(backlog).toBeGreaterThan(511);
   });
 
   it("refuses a wrong token with 403 and a bad MAC with 400, each with a reason", async () => {
