@@ -11,7 +11,7 @@ import { MK, PEER, REPO, type BenchContext } from "./_topology.js";
 const INFLIGHT = 64;
 type Peer = "kea" | "dnsmasq";
 
-/** The i-th pre-loaded lease: addresses from the top of the pool (`top`, its first two octets) down, MACs in their own range. */
+/** The i-th pre-loaded lease: addresses from the pool's last one (`top`, as octets) down, MACs in their own range. */
 function preloaded(i: number, top: readonly number[]): { ip: string; mac: string } {
   const ip = `${top[0]}.${top[1]! - Math.floor(i / 65536)}.${255 - (Math.floor(i / 256) % 256)}.${(253 - (i % 256) + 256) % 256 || 1}`;
   const mac = ["0a", "00", ((i >>> 24) & 255).toString(16), ((i >>> 16) & 255).toString(16), ((i >>> 8) & 255).toString(16), (i & 255).toString(16)]

@@ -1,6 +1,7 @@
 // Boot-storm client, for the client namespace: N simulated UEFI nodes, all at once, each doing
-// DORA (PXE firmware) -> TFTP the boot file as the firmware does (below) -> DORA as iPXE -> HTTP
-// script, kernel, initrd, answer file -> POST events -> POST register. DHCP goes through one relay socket (giaddr).
+// DORA (PXE firmware) -> TFTP the boot file as UEFI firmware does (_firmware-tftp.ts) -> DORA as
+// iPXE -> HTTP script, kernel, initrd, answer file -> POST events -> POST register. DHCP goes
+// through one relay socket (giaddr).
 // Usage: storm.ts '{"server":"..","giaddr":"..","nodes":N,"macStart":M,"windowsize":4}'
 // Prints {makespanS, ok, failures, p50S, p99S, phases, clientCpuS, firstError}: `phases` are the
 // per-node median seconds of each step, to show what dominates; clientCpuS shows whether this

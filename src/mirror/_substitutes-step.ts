@@ -9,6 +9,7 @@ import type { FetchResult } from "./_fetch.js";
 import { fileSha256 } from "./_fetch.js";
 import { aptDownloadName, digests } from "./_index.js";
 import type { MirrorLayout } from "./_layout.js";
+import { MirrorError } from "./_errors.js";
 import { repackUdeb } from "./_repack.js";
 import { substituteCandidates } from "./_substitute.js";
 import { execa } from "execa";
@@ -34,8 +35,13 @@ export interface Substitute {
 export interface SubstituteStepOptions {
   readonly missing: FetchResult["failed"];
   readonly debApt: AptRoot;
-  /** A later release's installer source, already updated (see firstUsable). */
-  readonly nextApt: AptRoot;
+  /**
+   * Opens a later release's installer source, updated (see firstUsable). Called once, and only
+   * when a udeb has no stand-in repacked from a deb of the same build: a sync whose substitutes
+   * are all repacks needs no later release, so a later release whose index cannot be verified
+   * does not stop it.
+   */
+  readonly nextApt: () => Promise<AptRoot>;
   readonly debRecords: readonly Stanza[];
   readonly udebRecords: readonly Stanza[];
   readonly layout: MirrorLayout;
@@ -48,7 +54,20 @@ export interface SubstituteStepOptions {
 export async function substituteStep(o: SubstituteStepOptions): Promise<{ substitutes: Substitute[]; missing: FetchResult["failed"] }> {
   const debs = new Map(o.debRecords.map((d) => [d.get("Package")!, d]));
   const udebNames = new Set(o.udebRecords.map((u) => u.get("Package")!));
-  const nextUdebs = new Map((await o.nextApt.records()).map((u) => [u.get("Package")!, u]));
+  const noNext = new Map<string, Stanza>();
+  let next: { apt: AptRoot; udebs: Map<string, Stanza> } | { refused: string } | undefined;
+  const nextRelease = async () => {
+    if (!next) {
+      try {
+        const apt = await o.nextApt();
+        next = { apt, udebs: new Map((await apt.records()).map((u) => [u.get("Package")!, u])) };
+      } catch (err) {
+        if (!(err instanceof MirrorError)) throw err;
+        next = { refused: err.message };
+      }
+    }
+    return next;
+  };
   const scratch = join(o.layout.work, "substitutes");
   const substitutes: Substitute[] = [];
   const missing: FetchResult["failed"] = [];
@@ -57,32 +76,41 @@ export async function substituteStep(o: SubstituteStepOptions): Promise<{ substi
     const { name, version, arch } = packageId(udeb);
     let done: Substitute | undefined;
     const tried: string[] = [];
-    for (const c of substituteCandidates(udeb, debs, udebNames, nextUdebs)) {
-      await rm(scratch, { recursive: true, force: true });
-      await mkdir(scratch, { recursive: true });
-      if (c.kind === "repack") {
-        const from = c.debs.map((d) => `${d.get("Package")} ${d.get("Version")}`).join(" + ");
-        const rel = `${SUBSTITUTE_POOL}/${name}_${version.replace(/^[0-9]+:/, "")}_${arch}.udeb`;
-        const out = join(o.layout.debian, rel);
-        // A re-run keeps a stand-in repacked from the same debs (its control says which).
-        const existing = await execa("dpkg-deb", ["-f", out, "X-Maekin-Substitute"]).then((r) => r.stdout.trim(), () => "");
-        if (existing === `repacked from ${from}`) {
-          done = await describe(name, version, "repack", `repacked from ${from}: ${c.why}`, rel, out, udeb);
-          break;
-        }
-        const errors = await o.debApt.download(c.debs.map((d) => `${d.get("Package")}=${d.get("Version")}`), scratch);
-        const files = c.debs.map((d) => { const id = packageId(d); return join(scratch, aptDownloadName(id.name, id.version, id.arch, "deb")); });
-        const have = new Set((await readdir(scratch)).map((f) => join(scratch, f)));
-        if (!files.every((f) => have.has(f))) { tried.push(`repack: ${errors.join("; ") || "debs not fetched"}`); continue; }
-        await mkdir(join(o.layout.debian, SUBSTITUTE_POOL), { recursive: true });
-        await repackUdeb(udeb, files, from, out);
-        done = await describe(name, version, "repack", `repacked from ${from}: ${c.why}`, rel, out, udeb);
-      } else {
-        const got = await fromNext(c.udeb, c.why);
-        if (typeof got === "string") { tried.push(got); continue; }
-        done = { ...got, name, version };
+    // Repacks first; the later release is opened only when no repack stood in.
+    let candidates = substituteCandidates(udeb, debs, udebNames, noNext);
+    for (let pass = 0; pass < 2 && !done; pass++) {
+      if (pass === 1) {
+        const later = await nextRelease();
+        if ("refused" in later) { tried.push("no later release could be used (see the log)"); break; }
+        candidates = substituteCandidates(udeb, debs, udebNames, later.udebs).filter((c) => c.kind === "next-release");
       }
-      break;
+      for (const c of candidates) {
+        await rm(scratch, { recursive: true, force: true });
+        await mkdir(scratch, { recursive: true });
+        if (c.kind === "repack") {
+          const from = c.debs.map((d) => `${d.get("Package")} ${d.get("Version")}`).join(" + ");
+          const rel = `${SUBSTITUTE_POOL}/${name}_${version.replace(/^[0-9]+:/, "")}_${arch}.udeb`;
+          const out = join(o.layout.debian, rel);
+          // A re-run keeps a stand-in repacked from the same debs (its control says which).
+          const existing = await execa("dpkg-deb", ["-f", out, "X-Maekin-Substitute"]).then((r) => r.stdout.trim(), () => "");
+          if (existing === `repacked from ${from}`) {
+            done = await describe(name, version, "repack", `repacked from ${from}: ${c.why}`, rel, out, udeb);
+            break;
+          }
+          const errors = await o.debApt.download(c.debs.map((d) => `${d.get("Package")}=${d.get("Version")}`), scratch);
+          const files = c.debs.map((d) => { const id = packageId(d); return join(scratch, aptDownloadName(id.name, id.version, id.arch, "deb")); });
+          const have = new Set((await readdir(scratch)).map((f) => join(scratch, f)));
+          if (!files.every((f) => have.has(f))) { tried.push(`repack: ${errors.join("; ") || "debs not fetched"}`); continue; }
+          await mkdir(join(o.layout.debian, SUBSTITUTE_POOL), { recursive: true });
+          await repackUdeb(udeb, files, from, out);
+          done = await describe(name, version, "repack", `repacked from ${from}: ${c.why}`, rel, out, udeb);
+        } else {
+          const got = await fromNext(c.udeb, c.why);
+          if (typeof got === "string") { tried.push(got); continue; }
+          done = { ...got, name, version };
+        }
+        break;
+      }
     }
     if (done) {
       substitutes.push(done);
@@ -94,6 +122,7 @@ export async function substituteStep(o: SubstituteStepOptions): Promise<{ substi
   }
   // A next-release udeb may depend on names the next release renamed (libfuse3-3 -> libfuse3-4):
   // those come from the next release too, each one named as needed by the substitute.
+  const nextUdebs = next && "udebs" in next ? next.udebs : noNext;
   const have = new Set(o.available);
   const provide = (st: Stanza) => { have.add(st.get("Package")!); for (const [p] of parseRelations(st.get("Provides"))) have.add(p!); };
   substitutes.forEach((x) => provide(x.stanza));
@@ -119,7 +148,9 @@ export async function substituteStep(o: SubstituteStepOptions): Promise<{ substi
     const id = packageId(udeb);
     const rel = `${SUBSTITUTE_POOL}/${id.name}_${id.version.replace(/^[0-9]+:/, "")}_${id.arch}.udeb`;
     if ((await fileSha256(join(o.layout.debian, rel))) === udeb.get("SHA256")) return describe(id.name, id.version, "next-release", why, rel, join(o.layout.debian, rel), udeb);
-    const errors = await o.nextApt.download([`${id.name}=${id.version}`], scratch);
+    const later = await nextRelease();
+    if ("refused" in later) return "no later release could be used (see the log)";
+    const errors = await later.apt.download([`${id.name}=${id.version}`], scratch);
     const got = join(scratch, aptDownloadName(id.name, id.version, id.arch, "udeb"));
     if ((await fileSha256(got)) !== udeb.get("SHA256")) return `next release: ${errors.join("; ") || "not fetched"}`;
     await mkdir(join(o.layout.debian, SUBSTITUTE_POOL), { recursive: true });

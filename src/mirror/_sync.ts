@@ -113,7 +113,7 @@ export async function syncMirror(options: SyncOptions): Promise<SyncSummary> {
   let stillMissing = toSubstitute;
   if (toSubstitute.length > 0) {
     step(`SUBSTITUTES: ${toSubstitute.length} needed udebs the archive refused; standing in for them (listed in ${relative(layout.root, layout.substitutes)})`);
-    const nextApt = await firstUsable(NEXT_SUITES.map((suite) => ({ suite, open: () => createAptRoot(join(layout.work, `apt-udeb-next-${suite}`), source(suite, "main/debian-installer")) })), log);
+    const nextApt = () => firstUsable(NEXT_SUITES.map((suite) => ({ suite, open: () => createAptRoot(join(layout.work, `apt-udeb-next-${suite}`), source(suite, "main/debian-installer")) })), log);
     ({ substitutes, missing: stillMissing } = await substituteStep({
       missing: toSubstitute, debApt, nextApt, debRecords, udebRecords, layout, log,
       available: provides([...udebs.filter((u) => !udebResult.failed.some((f) => f.stanza === u)), ...facts.status]),
