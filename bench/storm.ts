@@ -46,6 +46,9 @@ export async function benchStorm(ctx: BenchContext): Promise<Figure[]> {
   // BENCH_STORM_WINDOWSIZE: the TFTP windowsize the simulated firmware asks for; 4 is what OVMF
   // asks (captured), 1 asks for none (lock-step, as BIOS PXE ROMs do).
   const windowsize = Number(process.env.BENCH_STORM_WINDOWSIZE ?? 4);
+  if (!Number.isInteger(windowsize) || windowsize < 1 || windowsize > 65535) {
+    throw new Error(`BENCH_STORM_WINDOWSIZE=${process.env.BENCH_STORM_WINDOWSIZE}: a TFTP windowsize is a whole number from 1 to 65535`);
+  }
   const sizes = process.env.BENCH_STORM_N?.split(",").map(Number).filter((x) => x > 0) ?? (ctx.quick ? [25] : [50, 250, 1000]);
   // Scaled-down installer files: N = 1000 moves 5 GB instead of 48 GB, so a run stays within minutes.
   const assetsDir = join(ctx.tmp, "storm-assets");

@@ -5,6 +5,8 @@
 // block (RFC 7440). A server that grants no windowsize in its OACK (dnsmasq, tftpd-hpa) gets
 // lock-step, as it does from the firmware; `windowsize: 1` asks for none (as BIOS PXE ROMs do).
 import { createSocket, type Socket } from "node:dgram";
+import { decode, encode } from "../../src/net/tftp/_codec.js";
+import type { OackPacket, TftpPacket } from "../../src/net/tftp/_packet.js";
 
 export interface FirmwareTftpOptions {
   /** The windowsize asked for; 1 asks for none. */
@@ -31,17 +33,14 @@ export interface FirmwareTftpResult {
 
 const BLKSIZE = 1468;
 const RETRIES = 8;
-const rrq = (file: string, opts: [string, number][]) =>
-  Buffer.from(`\0\x01${file}\0octet\0${opts.map(([k, v]) => `${k}\0${v}\0`).join("")}`, "latin1");
-const ABORT = Buffer.from("\0\x05\0\x08User aborted the transfer\0", "latin1");
-const ackOf = (block: number) => Buffer.from([0, 4, (block >> 8) & 255, block & 255]);
-
-/** An option's value in an OACK, by name (case-insensitive). */
-export function oackOption(msg: Buffer, name: string): number | undefined {
-  const parts = msg.subarray(2).toString("latin1").split("\0");
-  for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i]!.toLowerCase() === name) return Number(parts[i + 1]);
-  return undefined;
-}
+const rrq = (filename: string, opts: [string, number][]) =>
+  encode({ op: "RRQ", filename, mode: "octet", options: opts.map(([name, value]) => ({ name, value: String(value) })) });
+const ABORT = encode({ op: "ERROR", code: 8, message: "User aborted the transfer" });
+const ackOf = (block: number) => encode({ op: "ACK", block });
+const option = (p: OackPacket, name: string) => {
+  const value = p.options.find((o) => o.name.toLowerCase() === name)?.value;
+  return value === undefined ? undefined : Number(value);
+};
 
 type Reply = (packet: Buffer, port: number) => void;
 
@@ -50,7 +49,7 @@ type Reply = (packet: Buffer, port: number) => void;
  * until it calls done; resends the last packet after `resendMs` of silence, RETRIES times.
  */
 async function conversation<T>(host: string, o: FirmwareTftpOptions, first: Buffer,
-  onMessage: (msg: Buffer, port: number, reply: Reply, done: (v: T) => void) => void): Promise<T> {
+  onMessage: (packet: TftpPacket, port: number, reply: Reply, done: (v: T) => void) => void): Promise<T> {
   const sock: Socket = createSocket("udp4");
   await new Promise<void>((r) => sock.bind(0, r));
   try {
@@ -68,9 +67,10 @@ async function conversation<T>(host: string, o: FirmwareTftpOptions, first: Buff
       const done = (v: T) => { clearInterval(timer); resolve(v); };
       sock.on("message", (msg, rinfo) => {
         heard = true;
-        if (msg.length < 4) return;
-        if (msg.readUInt16BE(0) === 5) { clearInterval(timer); reject(new Error(`TFTP error: ${msg.subarray(4).toString("latin1").replace(/\0.*$/s, "")}`)); }
-        else onMessage(msg, rinfo.port, reply, done);
+        const d = decode(msg);
+        if (!d.ok) return;
+        if (d.packet.op === "ERROR") { clearInterval(timer); reject(new Error(`TFTP error ${d.packet.code}: ${d.packet.message}`)); }
+        else onMessage(d.packet, rinfo.port, reply, done);
       });
       send();
     });
@@ -83,7 +83,7 @@ async function conversation<T>(host: string, o: FirmwareTftpOptions, first: Buff
 export async function firmwareTftpGet(host: string, file: string, o: FirmwareTftpOptions): Promise<FirmwareTftpResult> {
   const win: [string, number][] = o.windowsize > 1 ? [["windowsize", o.windowsize]] : [];
   // The size probe: the firmware ends it as soon as the OACK (or a first DATA) is in.
-  await conversation<void>(host, o, rrq(file, [["tsize", 0], ["blksize", BLKSIZE], ...win]), (_msg, port, reply, done) => {
+  await conversation<void>(host, o, rrq(file, [["tsize", 0], ["blksize", BLKSIZE], ...win]), (_p, port, reply, done) => {
     reply(ABORT, port);
     done();
   });
@@ -98,27 +98,26 @@ export async function firmwareTftpGet(host: string, file: string, o: FirmwareTft
   const chunks: Buffer[] = [];
   const seen = new Map<number, number>();
   const ack = (reply: Reply, block: number, port: number) => { acks++; reply(ackOf(block), port); };
-  return conversation<FirmwareTftpResult>(host, o, rrq(file, [["blksize", BLKSIZE], ...win]), (msg, port, reply, done) => {
-    const op = msg.readUInt16BE(0);
-    if (op === 6) {
+  return conversation<FirmwareTftpResult>(host, o, rrq(file, [["blksize", BLKSIZE], ...win]), (p, port, reply, done) => {
+    if (p.op === "OACK") {
       if (oacked || expect > 1) return;
       oacked = true;
-      blksize = oackOption(msg, "blksize") ?? 512;
-      windowsize = oackOption(msg, "windowsize") ?? 1;
+      blksize = option(p, "blksize") ?? 512;
+      windowsize = option(p, "windowsize") ?? 1;
       ack(reply, 0, port);
       return;
     }
-    if (op !== 3) return;
-    const block = msg.readUInt16BE(2);
+    if (p.op !== "DATA") return;
+    const block = p.block;
     if (o.lose) {
       const n = seen.get(block) ?? 0;
       seen.set(block, n + 1);
       if (o.lose(block, n)) return;
     }
-    const final = msg.length - 4 < blksize;
+    const final = p.data.length < blksize;
     if (block === (expect & 0xffff)) {
-      bytes += msg.length - 4;
-      if (o.keep) chunks.push(Buffer.from(msg.subarray(4)));
+      bytes += p.data.length;
+      if (o.keep) chunks.push(Buffer.from(p.data));
       expect++;
       resynced = false;
       if (final || ++inWindow >= windowsize) { inWindow = 0; ack(reply, block, port); }

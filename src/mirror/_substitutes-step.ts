@@ -11,7 +11,7 @@ import { aptDownloadName, digests } from "./_index.js";
 import type { MirrorLayout } from "./_layout.js";
 import { MirrorError } from "./_errors.js";
 import { repackUdeb } from "./_repack.js";
-import { substituteCandidates } from "./_substitute.js";
+import { substituteCandidates, type SubstituteCandidate } from "./_substitute.js";
 import { execa } from "execa";
 
 /** Where substitutes lie in the pool: a folder of their own, so nobody takes one for the archive's file. */
@@ -55,62 +55,42 @@ export async function substituteStep(o: SubstituteStepOptions): Promise<{ substi
   const debs = new Map(o.debRecords.map((d) => [d.get("Package")!, d]));
   const udebNames = new Set(o.udebRecords.map((u) => u.get("Package")!));
   const noNext = new Map<string, Stanza>();
-  let next: { apt: AptRoot; udebs: Map<string, Stanza> } | { refused: string } | undefined;
+  // The later release, opened on first need; null when none could be used (firstUsable logged why).
+  let next: { apt: AptRoot; udebs: Map<string, Stanza> } | null | undefined;
   const nextRelease = async () => {
-    if (!next) {
+    if (next === undefined) {
       try {
         const apt = await o.nextApt();
         next = { apt, udebs: new Map((await apt.records()).map((u) => [u.get("Package")!, u])) };
       } catch (err) {
         if (!(err instanceof MirrorError)) throw err;
-        next = { refused: err.message };
+        next = null;
       }
     }
     return next;
   };
+  const NO_LATER = "no later release could be used (see the log)";
   const scratch = join(o.layout.work, "substitutes");
   const substitutes: Substitute[] = [];
   const missing: FetchResult["failed"] = [];
   for (const failed of o.missing) {
     const udeb = failed.stanza;
-    const { name, version, arch } = packageId(udeb);
-    let done: Substitute | undefined;
+    const { name, version } = packageId(udeb);
     const tried: string[] = [];
-    // Repacks first; the later release is opened only when no repack stood in.
-    let candidates = substituteCandidates(udeb, debs, udebNames, noNext);
-    for (let pass = 0; pass < 2 && !done; pass++) {
-      if (pass === 1) {
-        const later = await nextRelease();
-        if ("refused" in later) { tried.push("no later release could be used (see the log)"); break; }
-        candidates = substituteCandidates(udeb, debs, udebNames, later.udebs).filter((c) => c.kind === "next-release");
-      }
+    const firstOf = async (candidates: readonly SubstituteCandidate[]) => {
       for (const c of candidates) {
-        await rm(scratch, { recursive: true, force: true });
-        await mkdir(scratch, { recursive: true });
-        if (c.kind === "repack") {
-          const from = c.debs.map((d) => `${d.get("Package")} ${d.get("Version")}`).join(" + ");
-          const rel = `${SUBSTITUTE_POOL}/${name}_${version.replace(/^[0-9]+:/, "")}_${arch}.udeb`;
-          const out = join(o.layout.debian, rel);
-          // A re-run keeps a stand-in repacked from the same debs (its control says which).
-          const existing = await execa("dpkg-deb", ["-f", out, "X-Maekin-Substitute"]).then((r) => r.stdout.trim(), () => "");
-          if (existing === `repacked from ${from}`) {
-            done = await describe(name, version, "repack", `repacked from ${from}: ${c.why}`, rel, out, udeb);
-            break;
-          }
-          const errors = await o.debApt.download(c.debs.map((d) => `${d.get("Package")}=${d.get("Version")}`), scratch);
-          const files = c.debs.map((d) => { const id = packageId(d); return join(scratch, aptDownloadName(id.name, id.version, id.arch, "deb")); });
-          const have = new Set((await readdir(scratch)).map((f) => join(scratch, f)));
-          if (!files.every((f) => have.has(f))) { tried.push(`repack: ${errors.join("; ") || "debs not fetched"}`); continue; }
-          await mkdir(join(o.layout.debian, SUBSTITUTE_POOL), { recursive: true });
-          await repackUdeb(udeb, files, from, out);
-          done = await describe(name, version, "repack", `repacked from ${from}: ${c.why}`, rel, out, udeb);
-        } else {
-          const got = await fromNext(c.udeb, c.why);
-          if (typeof got === "string") { tried.push(got); continue; }
-          done = { ...got, name, version };
-        }
-        break;
+        const got = await attempt(udeb, c);
+        if (typeof got !== "string") return got;
+        tried.push(got);
       }
+      return undefined;
+    };
+    // Repacks first; the later release is opened only when no repack stood in.
+    let done = await firstOf(substituteCandidates(udeb, debs, udebNames, noNext));
+    if (!done) {
+      const later = await nextRelease();
+      if (later) done = await firstOf(substituteCandidates(udeb, debs, udebNames, later.udebs).filter((c) => c.kind === "next-release"));
+      else tried.push(NO_LATER);
     }
     if (done) {
       substitutes.push(done);
@@ -122,7 +102,7 @@ export async function substituteStep(o: SubstituteStepOptions): Promise<{ substi
   }
   // A next-release udeb may depend on names the next release renamed (libfuse3-3 -> libfuse3-4):
   // those come from the next release too, each one named as needed by the substitute.
-  const nextUdebs = next && "udebs" in next ? next.udebs : noNext;
+  const nextUdebs = next?.udebs ?? noNext;
   const have = new Set(o.available);
   const provide = (st: Stanza) => { have.add(st.get("Package")!); for (const [p] of parseRelations(st.get("Provides"))) have.add(p!); };
   substitutes.forEach((x) => provide(x.stanza));
@@ -142,6 +122,31 @@ export async function substituteStep(o: SubstituteStepOptions): Promise<{ substi
   await rm(scratch, { recursive: true, force: true });
   return { substitutes, missing };
 
+  /** Makes one stand-in for `udeb`, or says why it could not. */
+  async function attempt(udeb: Stanza, c: SubstituteCandidate): Promise<Substitute | string> {
+    const { name, version, arch } = packageId(udeb);
+    await rm(scratch, { recursive: true, force: true });
+    await mkdir(scratch, { recursive: true });
+    if (c.kind === "next-release") {
+      const got = await fromNext(c.udeb, c.why);
+      return typeof got === "string" ? got : { ...got, name, version };
+    }
+    const from = c.debs.map((d) => `${d.get("Package")} ${d.get("Version")}`).join(" + ");
+    const rel = `${SUBSTITUTE_POOL}/${name}_${version.replace(/^[0-9]+:/, "")}_${arch}.udeb`;
+    const out = join(o.layout.debian, rel);
+    // A re-run keeps a stand-in repacked from the same debs (its control says which).
+    const existing = await execa("dpkg-deb", ["-f", out, "X-Maekin-Substitute"]).then((r) => r.stdout.trim(), () => "");
+    if (existing !== `repacked from ${from}`) {
+      const errors = await o.debApt.download(c.debs.map((d) => `${d.get("Package")}=${d.get("Version")}`), scratch);
+      const files = c.debs.map((d) => { const id = packageId(d); return join(scratch, aptDownloadName(id.name, id.version, id.arch, "deb")); });
+      const have = new Set((await readdir(scratch)).map((f) => join(scratch, f)));
+      if (!files.every((f) => have.has(f))) return `repack: ${errors.join("; ") || "debs not fetched"}`;
+      await mkdir(join(o.layout.debian, SUBSTITUTE_POOL), { recursive: true });
+      await repackUdeb(udeb, files, from, out);
+    }
+    return describe(name, version, "repack", `repacked from ${from}: ${c.why}`, rel, out, udeb);
+  }
+
   async function fromNext(udeb: Stanza, why: string): Promise<Substitute | string> {
     await rm(scratch, { recursive: true, force: true });
     await mkdir(scratch, { recursive: true });
@@ -149,7 +154,7 @@ export async function substituteStep(o: SubstituteStepOptions): Promise<{ substi
     const rel = `${SUBSTITUTE_POOL}/${id.name}_${id.version.replace(/^[0-9]+:/, "")}_${id.arch}.udeb`;
     if ((await fileSha256(join(o.layout.debian, rel))) === udeb.get("SHA256")) return describe(id.name, id.version, "next-release", why, rel, join(o.layout.debian, rel), udeb);
     const later = await nextRelease();
-    if ("refused" in later) return "no later release could be used (see the log)";
+    if (!later) return NO_LATER;
     const errors = await later.apt.download([`${id.name}=${id.version}`], scratch);
     const got = join(scratch, aptDownloadName(id.name, id.version, id.arch, "udeb"));
     if ((await fileSha256(got)) !== udeb.get("SHA256")) return `next release: ${errors.join("; ") || "not fetched"}`;
